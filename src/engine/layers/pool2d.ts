@@ -1,0 +1,119 @@
+// Max and average pooling over each channel (seed section 2.3), for every stride and padding.
+// Shape: input [N, H, W, C] -> output [N, H', W', C]. Padding cells are never candidates: max
+// pooling ignores them and average pooling averages only real values (Keras "same" semantics).
+// Max pooling sends a tie's gradient to the first maximum in scan order, as PyTorch does.
+
+import type { Pool2dSpec } from '../spec.js';
+import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
+import type { Window2d } from './geometry.js';
+import type { Layer } from './layer.js';
+
+export class Pool2dLayer implements Layer {
+  readonly params = [];
+  readonly activation = null;
+  readonly preActivation = null;
+  readonly outputShape: Shape;
+  private y: Float | null = null;
+  private dx: Float | null = null;
+  /** For max pooling: the flat input index each output came from (within the batch). */
+  private argmax: Int32Array | null = null;
+
+  constructor(
+    readonly index: number, readonly type: Pool2dSpec['type'], readonly inputShape: Shape,
+    private readonly g: Window2d, private readonly precision: Precision,
+  ) {
+    this.outputShape = [g.outH, g.outW, g.channels];
+  }
+
+  forward(input: Float, batch: number): Float {
+    const outLength = batch * this.g.outH * this.g.outW * this.g.channels;
+    this.y = ensureCapacity(this.y, this.precision, outLength);
+    if (this.type === 'maxPool2d') {
+      if (!this.argmax || this.argmax.length < outLength) this.argmax = new Int32Array(outLength);
+      maxPoolForward(input, batch, this.g, this.y, this.argmax);
+    } else {
+      avgPool(input, batch, this.g, this.y, null);
+    }
+    return this.y;
+  }
+
+  backward(grad: Float, batch: number, _pre: boolean, needInputGrad: boolean): Float | null {
+    if (!needInputGrad) return null;
+    const inLength = batch * this.g.inH * this.g.inW * this.g.channels;
+    this.dx = ensureCapacity(this.dx, this.precision, inLength);
+    this.dx.fill(0, 0, inLength);
+    if (this.type === 'maxPool2d') {
+      const outLength = batch * this.g.outH * this.g.outW * this.g.channels;
+      const argmax = this.argmax!;
+      for (let o = 0; o < outLength; o++) this.dx[argmax[o]] += grad[o];
+    } else {
+      avgPool(grad, batch, this.g, null, this.dx);
+    }
+    return this.dx;
+  }
+}
+
+/** Clipped window bounds [start, end) of output position `o` along one axis. */
+function span(o: number, stride: number, pad: number, kernel: number, size: number): [number, number] {
+  const start = o * stride - pad;
+  return [Math.max(start, 0), Math.min(start + kernel, size)];
+}
+
+function maxPoolForward(x: Float, batch: number, g: Window2d, y: Float, argmax: Int32Array): void {
+  const { inH, inW, channels: C, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    const image = n * inH * inW * C;
+    for (let oy = 0; oy < outH; oy++) {
+      const [y0, y1] = span(oy, strideH, padTop, kH, inH);
+      for (let ox = 0; ox < outW; ox++) {
+        const [x0, x1] = span(ox, strideW, padLeft, kW, inW);
+        for (let c = 0; c < C; c++, o++) {
+          let best = -Infinity;
+          let bestIndex = image + (y0 * inW + x0) * C + c;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const i = image + (iy * inW + ix) * C + c;
+              if (x[i] > best) {
+                best = x[i];
+                bestIndex = i;
+              }
+            }
+          }
+          y[o] = x[bestIndex];
+          argmax[o] = bestIndex;
+        }
+      }
+    }
+  }
+}
+
+/** Forward (x -> y) when `y` is given; otherwise backward, spreading grad (passed as x) into dx. */
+function avgPool(x: Float, batch: number, g: Window2d, y: Float | null, dx: Float | null): void {
+  const { inH, inW, channels: C, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    const image = n * inH * inW * C;
+    for (let oy = 0; oy < outH; oy++) {
+      const [y0, y1] = span(oy, strideH, padTop, kH, inH);
+      for (let ox = 0; ox < outW; ox++) {
+        const [x0, x1] = span(ox, strideW, padLeft, kW, inW);
+        const count = (y1 - y0) * (x1 - x0);
+        for (let c = 0; c < C; c++, o++) {
+          if (y) {
+            let sum = 0;
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) sum += x[image + (iy * inW + ix) * C + c];
+            }
+            y[o] = sum / count;
+          } else {
+            const share = x[o] / count;
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) dx![image + (iy * inW + ix) * C + c] += share;
+            }
+          }
+        }
+      }
+    }
+  }
+}

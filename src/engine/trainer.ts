@@ -1,0 +1,284 @@
+// The trainer: a model, its optimizer and the whole training state (epoch, step, PRNG, history,
+// early stopping). fit() runs the loop; checkpoint() serialises everything so that training 2
+// epochs, saving, loading and training 2 more is bit-identical to training 4 epochs straight.
+
+import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
+import { EngineError } from './errors.js';
+import { evaluatePrepared } from './evaluate.js';
+import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js';
+import { Model } from './model.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers/optimizer.js';
+import { Rng, type RngState } from './random.js';
+import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
+import type { ModelLimits, ModelSpec } from './spec.js';
+import { allocate, type Float, type Precision } from './tensor.js';
+import { BatchBuffers, prepareData, splitValidation, type PreparedData } from './training-data.js';
+
+export interface TrainerOptions {
+  seed: number;
+  optimizer: OptimizerConfig;
+  limits?: Partial<ModelLimits>;
+  precision?: Precision;
+}
+
+/** Running sums of the epoch in progress (kept so a mid-epoch resume reports the same metrics). */
+interface EpochProgress {
+  lossSum: number;
+  correct: number;
+  judged: number;
+  samples: number;
+  seconds: number;
+}
+
+/** Everything but the tensors, as stored in a checkpoint's metadata. */
+interface TrainerState {
+  spec: ModelSpec;
+  precision: Precision;
+  seed: number;
+  optimizer: OptimizerConfig;
+  optimizerStep: number;
+  epoch: number;
+  step: number;
+  rng: RngState;
+  epochRng: RngState | null;
+  progress: EpochProgress;
+  history: EpochMetrics[];
+  earlyStopping: EarlyStoppingState;
+  hasBestWeights: boolean;
+  /** Threads the arithmetic was split over; part of the determinism contract. */
+  threads: number;
+}
+
+const emptyProgress = (): EpochProgress => ({ lossSum: 0, correct: 0, judged: 0, samples: 0, seconds: 0 });
+const now = () => globalThis.performance.now();
+
+export class Trainer {
+  private optimizer: Optimizer;
+  private rng: Rng;
+  private epochRng: RngState | null = null;
+  private step = 0;
+  private progress = emptyProgress();
+  private early: EarlyStoppingState = { best: null, bestEpoch: null, wait: 0 };
+  private bestWeights: Float[] | null = null;
+  private completedEpochs = 0;
+  private readonly pastEpochs: EpochMetrics[] = [];
+
+  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig) {
+    this.optimizer = createOptimizer(optimizer, model.parameters.length, model.precision);
+    this.rng = new Rng(seed, 'training');
+  }
+
+  static create(spec: unknown, options: TrainerOptions): Trainer {
+    const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision });
+    return new Trainer(model, options.seed, options.optimizer);
+  }
+
+  /** Imported weights: no optimizer or PRNG state, so both start fresh from the seed. */
+  static fromWeights(spec: unknown, safetensors: Uint8Array, options: TrainerOptions): Trainer {
+    const trainer = Trainer.create(spec, options);
+    trainer.model.loadWeights(safetensors);
+    return trainer;
+  }
+
+  /** Restores the whole state. A different optimizer type starts that optimizer fresh; the same type keeps its buffers. */
+  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits> } = {}): Trainer {
+    const { state, tensors } = decodeCheckpoint<TrainerState>(bytes);
+    const model = Model.build(state.spec, { precision: state.precision, limits: options.limits });
+    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer);
+    model.setParameterValues(tensors, 'state.');
+    if (trainer.optimizer.config.type === state.optimizer.type) {
+      const slots: OptimizerState['slots'] = {};
+      for (const slot of slotNames(state.optimizer.type)) {
+        slots[slot] = model.parameters.map(({ name }) => tensors.get(`optimizer.${name}.${slot}`) ?? null);
+      }
+      trainer.optimizer.setState({ step: state.optimizerStep, slots });
+    }
+    trainer.completedEpochs = state.epoch;
+    trainer.step = state.step;
+    trainer.rng = Rng.fromState(state.rng);
+    trainer.epochRng = state.epochRng;
+    trainer.progress = state.progress;
+    trainer.pastEpochs.push(...state.history);
+    trainer.early = state.earlyStopping;
+    if (state.hasBestWeights) trainer.bestWeights = model.parameters.map(({ name }) => tensors.get(`best.${name}`)!);
+    return trainer;
+  }
+
+  /** Completed epochs. */
+  get epoch(): number {
+    return this.completedEpochs;
+  }
+
+  get history(): EpochMetrics[] {
+    return [...this.pastEpochs];
+  }
+
+  exportWeights(): Uint8Array {
+    return this.model.exportWeights();
+  }
+
+  checkpoint(): Uint8Array {
+    const optimizerState = this.optimizer.getState();
+    const state: TrainerState = {
+      spec: this.model.spec,
+      precision: this.model.precision,
+      seed: this.seed,
+      optimizer: this.optimizer.config,
+      optimizerStep: optimizerState.step,
+      epoch: this.completedEpochs,
+      step: this.step,
+      rng: this.rng.getState(),
+      epochRng: this.epochRng,
+      progress: this.progress,
+      history: this.pastEpochs,
+      earlyStopping: this.early,
+      hasBestWeights: this.bestWeights !== null,
+      threads: 1,
+    };
+    const tensors: [string, Float][] = [];
+    this.model.parameters.forEach(({ name, param }, i) => {
+      tensors.push([`state.${name}`, param.value]);
+      for (const [slot, buffers] of Object.entries(optimizerState.slots)) {
+        const buffer = buffers[i];
+        if (buffer) tensors.push([`optimizer.${name}.${slot}`, buffer]);
+      }
+      if (this.bestWeights) tensors.push([`best.${name}`, this.bestWeights[i]]);
+    });
+    return encodeCheckpoint(state, tensors);
+  }
+
+  async fit(data: TrainingData, config: FitConfig): Promise<FitResult> {
+    const { epochs, batchSize } = checkFitConfig(config);
+    const perSample = this.model.activationBytesPerSample;
+    if (config.maxActivationBytes !== undefined && perSample * batchSize > config.maxActivationBytes) {
+      throw new EngineError('LIMIT_EXCEEDED', `batchSize ${batchSize} needs about ${Math.ceil((perSample * batchSize) / 1048576)} MiB of activations, over the cap of ${Math.floor(config.maxActivationBytes / 1048576)} MiB`, [{ path: '/batchSize', message: 'activation memory over the cap' }]);
+    }
+    let train = prepareData(this.model, data);
+    let validation: PreparedData | null = config.validationData ? prepareData(this.model, config.validationData, 'validationData') : null;
+    if (!validation && config.validationSplit) [train, validation] = splitValidation(train, config.validationSplit, this.seed);
+    const monitor = config.earlyStopping?.monitor ?? (validation ? 'valLoss' : 'loss');
+    if (!validation && monitor.startsWith('val')) {
+      throw new EngineError('CONFIG_INVALID', `earlyStopping monitors ${monitor} but there is no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validation data' }]);
+    }
+    const early = config.earlyStopping ? new EarlyStopping({ ...config.earlyStopping, monitor }, this.early) : null;
+
+    const width = this.model.outputSize;
+    const steps = Math.ceil(train.count / batchSize);
+    const lastEpoch = this.completedEpochs + epochs;
+    const buffers = new BatchBuffers(this.model, Math.min(batchSize, train.count), train);
+    const grad = allocate(this.model.precision, Math.min(batchSize, train.count) * width);
+    const order = new Int32Array(train.count);
+    const last = this.model.layers[this.model.layers.length - 1];
+    const params = this.model.parameters.map((p) => p.param);
+    const ctx = { training: true, rng: this.rng };
+    let samplesSeen = 0;
+    let stoppedEarly = false;
+
+    while (this.completedEpochs < lastEpoch && !stoppedEarly) {
+      const epochNumber = this.completedEpochs + 1;
+      this.orderEpoch(order, config.shuffle ?? true);
+      let started = now();
+      for (; this.step < steps; ) {
+        if (config.signal?.aborted) {
+          this.progress.seconds += (now() - started) / 1000;
+          throw new EngineError('CANCELLED', `training cancelled at epoch ${epochNumber}, step ${this.step}`, [], );
+        }
+        const start = this.step * batchSize;
+        const size = Math.min(batchSize, train.count - start);
+        buffers.gather(order, start, size);
+        ctx.rng = this.rng;
+        const y = this.model.forward(buffers.inputs, size, ctx);
+        const loss = this.model.loss.compute(y, last.preActivation ?? y, buffers.targets, size, width, grad);
+        if (!Number.isFinite(loss)) throw this.diverged(epochNumber, `loss is ${loss}`);
+        this.model.backward(grad, size, this.model.loss.fused);
+        if (!gradientsFinite(params)) throw this.diverged(epochNumber, 'a gradient is not finite');
+        this.optimizer.step(params);
+        const counted = this.model.loss.countCorrect(y, buffers.targets, size, width);
+        this.progress.lossSum += loss * size;
+        this.progress.samples += size;
+        if (counted) {
+          this.progress.correct += counted[0];
+          this.progress.judged += counted[1];
+        }
+        this.step++;
+        samplesSeen += size;
+        if (config.onBatchEnd) {
+          this.progress.seconds += (now() - started) / 1000;
+          await config.onBatchEnd({ epoch: epochNumber, epochs: lastEpoch, step: this.step, steps, loss, samplesSeen });
+          started = now();
+        }
+      }
+      this.progress.seconds += (now() - started) / 1000;
+      const metrics = this.finishEpoch(epochNumber, validation);
+      if (early) {
+        if (early.update(metrics) && config.earlyStopping?.restoreBest) this.bestWeights = params.map((p) => p.value.slice());
+        stoppedEarly = early.shouldStop;
+        if (stoppedEarly && config.earlyStopping?.restoreBest && this.bestWeights) {
+          params.forEach((p, i) => p.value.set(this.bestWeights![i]));
+        }
+      }
+      await config.onEpochEnd?.(metrics);
+    }
+    return { history: this.history, stoppedEarly, bestEpoch: this.early.bestEpoch };
+  }
+
+  /** The epoch's sample order, regenerated from the PRNG state at the epoch's start when resuming mid-epoch. */
+  private orderEpoch(order: Int32Array, shuffle: boolean): void {
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    if (this.step === 0) {
+      this.epochRng = this.rng.getState();
+      if (shuffle) this.rng.shuffle(order);
+      return;
+    }
+    if (shuffle && this.epochRng) Rng.fromState(this.epochRng).shuffle(order);
+  }
+
+  private finishEpoch(epoch: number, validation: PreparedData | null): EpochMetrics {
+    const p = this.progress;
+    const val = validation ? evaluatePrepared(this.model, validation, 256, false) : null;
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: p.lossSum / p.samples,
+      accuracy: p.judged > 0 ? p.correct / p.judged : null,
+      valLoss: val ? val.loss : null,
+      valAccuracy: val ? val.accuracy : null,
+      seconds: p.seconds,
+    };
+    this.pastEpochs.push(metrics);
+    this.completedEpochs = epoch;
+    this.step = 0;
+    this.epochRng = null;
+    this.progress = emptyProgress();
+    return metrics;
+  }
+
+  private diverged(epoch: number, why: string): EngineError {
+    return new EngineError('DIVERGED', `training diverged at epoch ${epoch}, step ${this.step + 1}: ${why}; the weights are kept at their last finite values`);
+  }
+}
+
+function checkFitConfig(config: FitConfig): { epochs: number; batchSize: number } {
+  const check = (field: string, ok: boolean, expected: string, value: unknown) => {
+    if (!ok) throw new EngineError('CONFIG_INVALID', `${field} must be ${expected}, received ${JSON.stringify(value)}`, [{ path: `/${field}`, message: `must be ${expected}` }]);
+  };
+  const { epochs, batchSize, validationSplit } = config;
+  check('epochs', Number.isInteger(epochs) && epochs >= 1 && epochs <= 1_000_000, 'an integer from 1 to 1000000', epochs);
+  check('batchSize', Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 1_000_000, 'an integer from 1 to 1000000', batchSize);
+  if (validationSplit !== undefined) check('validationSplit', validationSplit >= 0 && validationSplit < 1, 'a number in [0, 1)', validationSplit);
+  const es = config.earlyStopping;
+  if (es) check('earlyStopping.patience', Number.isInteger(es.patience) && es.patience >= 0, 'a non-negative integer', es.patience);
+  return { epochs, batchSize };
+}
+
+function gradientsFinite(params: { grad: Float }[]): boolean {
+  for (const { grad } of params) {
+    let sum = 0;
+    for (let i = 0; i < grad.length; i++) sum += grad[i] * 0;
+    if (sum !== 0) return false; // x * 0 is NaN exactly when x is NaN or infinite
+  }
+  return true;
+}
+
+function slotNames(type: OptimizerConfig['type']): string[] {
+  return type === 'sgd' ? ['momentum_buffer'] : ['exp_avg', 'exp_avg_sq'];
+}

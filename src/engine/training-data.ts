@@ -1,0 +1,101 @@
+// Checks that data fits a model, splits off validation data with a seeded shuffle, and gathers
+// shuffled samples into reusable batch buffers.
+
+import { EngineError } from './errors.js';
+import type { TrainingData } from './fit.js';
+import type { BatchTargets } from './losses.js';
+import type { Model } from './model.js';
+import { Rng } from './random.js';
+import { allocate, type Float } from './tensor.js';
+
+/** Data in the form the loss reads: class indices or dense target rows. */
+export interface PreparedData {
+  inputs: Float32Array;
+  count: number;
+  labels: Int32Array | null;
+  values: Float32Array | null;
+}
+
+function mismatch(message: string): EngineError {
+  return new EngineError('SHAPE_MISMATCH', message, [{ path: '/data', message }]);
+}
+
+export function prepareData(model: Model, data: TrainingData, what = 'data'): PreparedData {
+  const { inputs, count } = data;
+  const width = model.outputSize;
+  if (!Number.isInteger(count) || count < 1) throw mismatch(`${what}: count must be a positive integer, received ${count}`);
+  if (inputs.length !== count * model.inputSize) {
+    throw mismatch(`${what}: ${inputs.length} input values do not make ${count} samples of ${model.inputSize} (the model's input ${model.summary.inputShape.join('x')})`);
+  }
+  if (data.targets) {
+    if (data.targets.length !== count * width) throw mismatch(`${what}: ${data.targets.length} target values do not make ${count} rows of the model's ${width} outputs`);
+    return { inputs, count, labels: null, values: data.targets };
+  }
+  if (!data.labels) throw mismatch(`${what}: needs labels or targets`);
+  if (data.labels.length !== count) throw mismatch(`${what}: ${data.labels.length} labels for ${count} samples`);
+  const loss = model.spec.loss;
+  if (loss === 'categoricalCrossentropy') {
+    const bad = data.labels.findIndex((l) => l < 0 || l >= width);
+    if (bad >= 0) throw mismatch(`${what}: label ${data.labels[bad]} (sample ${bad}) is outside the model's ${width} classes`);
+    return { inputs, count, labels: data.labels, values: null };
+  }
+  if (width !== 1) throw mismatch(`${what}: class labels need a softmax output with categoricalCrossentropy or a single output; this model has ${width} outputs with ${loss}`);
+  const bad = loss === 'binaryCrossentropy' ? data.labels.findIndex((l) => l !== 0 && l !== 1) : -1;
+  if (bad >= 0) throw mismatch(`${what}: binaryCrossentropy needs labels 0 or 1, sample ${bad} has ${data.labels[bad]}`);
+  return { inputs, count, labels: null, values: Float32Array.from(data.labels) };
+}
+
+/** A deterministic split: the seed alone decides which samples validate. */
+export function splitValidation(data: PreparedData, fraction: number, seed: number): [PreparedData, PreparedData] {
+  const valCount = Math.round(data.count * fraction);
+  if (valCount < 1 || valCount >= data.count) {
+    throw new EngineError('CONFIG_INVALID', `validationSplit ${fraction} of ${data.count} samples leaves no training or no validation data`, [{ path: '/validationSplit', message: 'too small or too large for the dataset' }]);
+  }
+  const order = Int32Array.from({ length: data.count }, (_, i) => i);
+  new Rng(seed, 'validation-split').shuffle(order);
+  return [subset(data, order.subarray(valCount)), subset(data, order.subarray(0, valCount))];
+}
+
+function subset(data: PreparedData, indices: Int32Array): PreparedData {
+  const sorted = Int32Array.from(indices).sort();
+  const inputSize = data.inputs.length / data.count;
+  const width = data.values ? data.values.length / data.count : 0;
+  const inputs = new Float32Array(sorted.length * inputSize);
+  const labels = data.labels ? new Int32Array(sorted.length) : null;
+  const values = data.values ? new Float32Array(sorted.length * width) : null;
+  sorted.forEach((source, i) => {
+    inputs.set(data.inputs.subarray(source * inputSize, (source + 1) * inputSize), i * inputSize);
+    if (labels) labels[i] = data.labels![source];
+    if (values) values.set(data.values!.subarray(source * width, (source + 1) * width), i * width);
+  });
+  return { inputs, count: sorted.length, labels, values };
+}
+
+/** Reused buffers for one batch. */
+export class BatchBuffers {
+  readonly inputs: Float;
+  readonly targets: BatchTargets;
+
+  constructor(model: Model, private readonly batchSize: number, private readonly data: PreparedData) {
+    this.inputs = allocate(model.precision, batchSize * model.inputSize);
+    this.targets = {
+      labels: data.labels ? new Int32Array(batchSize) : null,
+      values: data.values ? allocate(model.precision, batchSize * model.outputSize) : null,
+    };
+  }
+
+  /** Copies samples order[start .. start+size) into the buffers. */
+  gather(order: Int32Array, start: number, size: number): void {
+    const inputSize = this.data.inputs.length / this.data.count;
+    const width = this.data.values ? this.data.values.length / this.data.count : 0;
+    for (let i = 0; i < size; i++) {
+      const s = order[start + i];
+      const from = s * inputSize;
+      for (let j = 0; j < inputSize; j++) this.inputs[i * inputSize + j] = this.data.inputs[from + j];
+      if (this.targets.labels) this.targets.labels[i] = this.data.labels![s];
+      if (this.targets.values) {
+        for (let j = 0; j < width; j++) this.targets.values[i * width + j] = this.data.values![s * width + j];
+      }
+    }
+  }
+}

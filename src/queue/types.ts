@@ -1,0 +1,40 @@
+// The training queue interface. Two implementations: in-process (embedded mode) and BullMQ
+// (distributed mode); both pass one contract test suite. The API only ever sees this interface.
+
+export type JobEventType = 'progress' | 'epoch' | 'checkpoint' | 'state';
+
+/** What a producer (the training processor, or the queue itself) publishes. */
+export interface JobEventInput {
+  type: JobEventType;
+  jobId: string;
+  data: unknown;
+}
+
+/** A published event. `id` increases per job; SSE sends it so `Last-Event-ID` can resume. */
+export interface JobEvent extends JobEventInput {
+  id: string;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Replay the events published after this id before live ones. When the id is unknown or has
+   * aged out of the replay buffer, `onGap` is called first so the caller can send a snapshot.
+   */
+  afterEventId?: string;
+  onGap?: () => void;
+}
+
+export interface TrainingQueue {
+  /** Enqueue a job whose record is already stored. Rejects with a QUEUE_UNAVAILABLE error when the backend is down. */
+  enqueue(jobId: string): Promise<void>;
+  /**
+   * Ask the job to stop, wherever it runs (any worker host). A queued job is cancelled at once
+   * (state `cancelled`); a running one stops at its next batch boundary and checkpoints.
+   */
+  cancel(jobId: string): Promise<void>;
+  /** Live events of one job; resolves to an unsubscribe function once the subscription is active. */
+  subscribe(jobId: string, listener: (event: JobEvent) => void, options?: SubscribeOptions): Promise<() => void>;
+  /** Resolves when the backend answers; rejects otherwise (readiness, fail-fast 503s). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
