@@ -46,8 +46,9 @@ export class Rng {
     return rng;
   }
 
+  /** Unsigned words, so that a restored generator reports the same state it was given. */
   getState(): RngState {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   setState(state: RngState): void {
@@ -95,7 +96,7 @@ export class Rng {
   }
 
   /** Fisher-Yates shuffle of `order` in place. */
-  shuffle(order: Int32Array | number[]): void {
+  shuffle<T>(order: Int32Array | T[]): void {
     for (let i = order.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
       const t = order[i];

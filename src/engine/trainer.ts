@@ -170,6 +170,11 @@ export class Trainer {
     const order = new Int32Array(train.count);
     const last = this.model.layers[this.model.layers.length - 1];
     const params = this.model.parameters.map((p) => p.param);
+    // The weights before each update: a finite gradient can still overflow a weight (float32), and the
+    // divergence guard promises the last finite weights.
+    const previous = params.map((p) => allocate(this.model.precision, p.value.length));
+    const grads = params.map((p) => p.grad);
+    const values = params.map((p) => p.value);
     const ctx = { training: true, rng: this.rng };
     let samplesSeen = 0;
     let stoppedEarly = false;
@@ -191,8 +196,13 @@ export class Trainer {
         const loss = this.model.loss.compute(y, last.preActivation ?? y, buffers.targets, size, width, grad);
         if (!Number.isFinite(loss)) throw this.diverged(epochNumber, `loss is ${loss}`);
         this.model.backward(grad, size, this.model.loss.fused);
-        if (!gradientsFinite(params)) throw this.diverged(epochNumber, 'a gradient is not finite');
+        if (!allFinite(grads)) throw this.diverged(epochNumber, 'a gradient is not finite');
+        values.forEach((v, i) => previous[i].set(v));
         this.optimizer.step(params);
+        if (!allFinite(values)) {
+          values.forEach((v, i) => v.set(previous[i]));
+          throw this.diverged(epochNumber, 'the update made a weight non-finite');
+        }
         const counted = this.model.loss.countCorrect(y, buffers.targets, size, width);
         this.progress.lossSum += loss * size;
         this.progress.samples += size;
@@ -225,7 +235,9 @@ export class Trainer {
   /** The epoch's sample order, regenerated from the PRNG state at the epoch's start when resuming mid-epoch. */
   private orderEpoch(order: Int32Array, shuffle: boolean): void {
     for (let i = 0; i < order.length; i++) order[i] = i;
-    if (this.step === 0) {
+    // epochRng is already set at step 0 when the epoch was cancelled before its first batch: the
+    // PRNG has moved past that shuffle, so replay it rather than shuffling a second time.
+    if (this.step === 0 && this.epochRng === null) {
       this.epochRng = this.rng.getState();
       if (shuffle) this.rng.shuffle(order);
       return;
@@ -270,10 +282,10 @@ function checkFitConfig(config: FitConfig): { epochs: number; batchSize: number 
   return { epochs, batchSize };
 }
 
-function gradientsFinite(params: { grad: Float }[]): boolean {
-  for (const { grad } of params) {
+function allFinite(arrays: Float[]): boolean {
+  for (const values of arrays) {
     let sum = 0;
-    for (let i = 0; i < grad.length; i++) sum += grad[i] * 0;
+    for (let i = 0; i < values.length; i++) sum += values[i] * 0;
     if (sum !== 0) return false; // x * 0 is NaN exactly when x is NaN or infinite
   }
   return true;
