@@ -1,0 +1,52 @@
+// buildApp(deps): the fastify app with its plugins and routes. It never listens (server.ts does), so
+// tests build it against a temporary DATA_DIR and call it with inject or supertest.
+
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AppDeps } from './deps.js';
+import { registerAuth } from './plugins/auth.js';
+import { docsPlugin } from './plugins/docs.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { genReqId, requestIdPlugin } from './plugins/request-id.js';
+import { checkpointsRoutes } from './routes/checkpoints/index.js';
+import { datasetsRoutes } from './routes/datasets/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { jobsRoutes } from './routes/jobs/index.js';
+import { modelsRoutes } from './routes/models/index.js';
+import { predictRoutes } from './routes/predict/index.js';
+
+export type { AppDeps } from './deps.js';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    genReqId,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    // Reject rather than strip prototype-poisoning keys (secure-json-parse); the error handler says 400.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(requestIdPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(metricsPlugin, { metrics: deps.metrics });
+  await app.register(docsPlugin);
+  await app.register(healthRoutes, { deps });
+
+  await app.register(
+    async (v1) => {
+      registerAuth(v1, deps.config.apiKeys);
+      await v1.register(datasetsRoutes, { deps });
+      await v1.register(modelsRoutes, { deps });
+      await v1.register(checkpointsRoutes, { deps });
+      await v1.register(predictRoutes, { deps });
+      await v1.register(jobsRoutes, { deps });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

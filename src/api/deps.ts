@@ -1,0 +1,28 @@
+// What buildApp needs, built once by server.ts (or a test). Open for other modules: H2's job routes
+// read what they need from here; add fields by declaration merging from your own file:
+//   declare module '../deps.js' { interface AppDeps { jobs: JobStore } }
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { InferenceService } from '../inference/inference-service.js';
+import type { TrainingQueue } from '../queue/types.js';
+import type { Storage } from '../storage/index.js';
+import type { JobStore } from '../storage/job-store.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  queue: TrainingQueue;
+  /** Job records (H2); datasets and models ask it `isInUse` before a DELETE. */
+  jobs: JobStore;
+  inference: InferenceService;
+  metrics: Metrics;
+  /** The process's pino logger; none (silent) in tests. */
+  logger?: FastifyBaseLogger;
+}
+
+/** Options every route plugin of the service receives. */
+export interface RouteOptions {
+  deps: AppDeps;
+}

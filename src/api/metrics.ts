@@ -1,0 +1,65 @@
+// The service's Prometheus metrics, on a registry per app (tests build many apps in one process).
+// Job metrics are computed at scrape time from the job records, which every process shares, so
+// they are right in both modes. Other modules may add their own metrics to `registry`.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JOB_STATES, type JobStore } from '../storage/job-store.js';
+
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  inferenceDuration: Histogram<'op'>;
+  checkpointSkips: Counter<'reason'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    inferenceDuration: new Histogram({
+      name: 'inference_duration_seconds',
+      help: 'Time a predict or evaluate task spends in the predict pool',
+      labelNames: ['op'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    checkpointSkips: new Counter({
+      name: 'checkpoint_corrupt_skipped_total',
+      help: 'Corrupt checkpoints skipped while resolving "latest" for predict or evaluate',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** `training_jobs{state}` and `training_samples_per_second` (summed over running jobs), read from the job store. */
+export function registerJobMetrics(metrics: Metrics, jobs: JobStore): void {
+  const all = async () => (await jobs.list({}, { limit: Number.MAX_SAFE_INTEGER })).items;
+  new Gauge({
+    name: 'training_jobs',
+    help: 'Training jobs by state',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      const records = await all();
+      for (const state of JOB_STATES) this.set({ state }, records.filter((job) => job.state === state).length);
+    },
+  });
+  new Gauge({
+    name: 'training_samples_per_second',
+    help: 'Training throughput summed over running jobs',
+    registers: [metrics.registry],
+    async collect() {
+      const running = (await jobs.unfinished()).filter((job) => job.state === 'running');
+      this.set(running.reduce((sum, job) => sum + (job.progress.samplesPerSecond ?? 0), 0));
+    },
+  });
+}

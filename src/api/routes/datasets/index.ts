@@ -1,0 +1,53 @@
+// /v1/datasets: upload (JSON, CSV, NPY via multipart) under its own larger body limit, list, get,
+// delete (409 DATASET_IN_USE while a queued or running job needs the dataset).
+
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError, conflict, isAppError } from '../../../errors.js';
+import type { RouteOptions } from '../../deps.js';
+import { idParams, pageQuery } from '../../schemas/common.js';
+import { assembleDataset, type DatasetDraft } from './assemble.js';
+import { fromCsv, fromJson, fromMultipart } from './formats.js';
+
+export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const limit = deps.config.datasetBodyLimitBytes;
+  await app.register(multipart, { limits: { fileSize: limit, files: 2, fields: 4, parts: 6 } });
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
+
+  app.post('/datasets', { bodyLimit: limit }, async (request, reply) => {
+    const record = await assembleDataset(deps.storage.datasets, await draftFrom(request));
+    return reply.code(201).header('location', `/v1/datasets/${record.id}`).send(record);
+  });
+
+  app.get('/datasets', { schema: { querystring: pageQuery } }, async (request) => deps.storage.datasets.list(request.query));
+
+  app.get('/datasets/:id', { schema: { params: idParams } }, async (request) => deps.storage.datasets.get(request.params.id));
+
+  app.delete('/datasets/:id', { schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params;
+    await deps.storage.datasets.get(id);
+    if (await deps.jobs.isInUse({ datasetId: id })) throw conflict('DATASET_IN_USE', `dataset ${id} is used by a queued or running job`);
+    await deps.storage.datasets.delete(id);
+    return reply.code(204).send();
+  });
+}
+
+async function draftFrom(request: FastifyRequest): Promise<DatasetDraft> {
+  if (request.isMultipart()) return fromMultipart(request.parts()).catch(asClientError);
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'text/csv') return fromCsv(request.body as string, request.query);
+  if (type === 'application/json') return fromJson(request.body);
+  throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `datasets are uploaded as application/json, text/csv or multipart/form-data, not ${type || 'nothing'}`);
+}
+
+/**
+ * Reading a multipart body only parses what the client sent (no I/O of ours), so busboy's errors
+ * (no boundary, truncated body) are the client's: 400, not 500. Limit errors keep their 413.
+ */
+function asClientError(err: unknown): never {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (isAppError(err) || (status !== undefined && status < 500)) throw err;
+  throw new AppError(400, 'INVALID_MULTIPART', `malformed multipart/form-data body: ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -1,0 +1,85 @@
+// GET /v1/jobs/:id/events as Server-Sent Events: a `snapshot` (the job resource), then the job's
+// progress/epoch/checkpoint events with `id:`, and a final `state` event after which the stream
+// closes. `Last-Event-ID` replays what was missed, or falls back to a fresh snapshot.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JobEvent, TrainingQueue } from '../../../queue/types.js';
+import { isTerminal, toJobResource, type JobRecord, type JobResource, type JobStore } from '../../../storage/job-store.js';
+
+export interface JobEventStream {
+  job: JobRecord;
+  queue: TrainingQueue;
+  jobs: JobStore;
+  heartbeatMs: number;
+  lastEventId?: string;
+}
+
+/** Streams until the job ends or the client leaves; `onOpen` receives a function that ends the stream early (shutdown). */
+export async function streamJobEvents(
+  request: FastifyRequest, reply: FastifyReply, stream: JobEventStream, onOpen: (end: () => void) => () => void,
+): Promise<void> {
+  const { job, queue, jobs } = stream;
+  // Subscribe before the snapshot is read, so no event falls between them; hold events until it is sent.
+  let open = true;
+  let ready = false;
+  let needSnapshot = stream.lastEventId === undefined;
+  const held: JobEvent[] = [];
+  // A finished job needs no live events: its stream is served from the record even with Redis down.
+  const unsubscribe = needSnapshot && isTerminal(job.state)
+    ? () => undefined
+    : await queue.subscribe(job.id, (event) => (ready ? send(event) : held.push(event)), {
+      afterEventId: stream.lastEventId,
+      onGap: () => (needSnapshot = true),
+    });
+
+  const raw = reply.raw;
+  const write = (text: string) => open && raw.write(text);
+  const close = () => {
+    if (!open) return;
+    open = false;
+    clearInterval(heartbeat);
+    unsubscribe();
+    forget();
+    raw.end();
+  };
+  const forget = onOpen(close);
+  const send = (event: JobEvent) => {
+    write(frame(event.type, event.data, event.id));
+    if (event.type === 'state' && isTerminal((event.data as JobResource).state)) close();
+  };
+
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    'x-request-id': String(request.id),
+  });
+  raw.write(`retry: 2000\n\n`);
+  const heartbeat = setInterval(() => write(': heartbeat\n\n'), stream.heartbeatMs);
+  request.raw.on('close', close);
+
+  if (needSnapshot) {
+    const current = toJobResource((await jobs.get(job.id)) ?? job);
+    write(frame('snapshot', current));
+    // Already over: the final state follows at once (no id: it is not in the replay log).
+    if (isTerminal(current.state)) {
+      write(frame('state', current));
+      close();
+      return;
+    }
+  }
+  ready = true;
+  held.splice(0).forEach(send);
+  // A resumed stream whose final event aged out of the replay log still gets its end.
+  const latest = await jobs.get(job.id);
+  if (open && latest && isTerminal(latest.state)) {
+    write(frame('state', toJobResource(latest)));
+    close();
+  }
+}
+
+function frame(type: string, data: unknown, id?: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}

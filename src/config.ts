@@ -1,0 +1,141 @@
+// Environment -> typed configuration, parsed and validated once at start-up with zod. A bad value
+// throws a ConfigError naming the variable; server.ts prints it and exits. Add new fields to `schema`.
+
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const defaultPredictThreads = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Default depends on the mode: 127.0.0.1 embedded, 0.0.0.0 distributed (containers). */
+  HOST: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  API_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)),
+  ALLOW_ANONYMOUS: bool(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON bodies of every route except dataset uploads. */
+  BODY_LIMIT_BYTES: int(1024, 16 * MiB),
+  /** Dataset uploads (JSON, CSV, NPY): big enough for MNIST's 60000x784 float32 inputs. */
+  DATASET_BODY_LIMIT_BYTES: int(1024, 256 * MiB),
+  PREDICT_MAX_INSTANCES: int(1, 1024),
+  PREDICT_THREADS: int(1, defaultPredictThreads),
+  /** Tasks waiting for a predict thread before requests get 503 + Retry-After. */
+  PREDICT_QUEUE_LIMIT: int(1, 64),
+  /** Verified checkpoint weights kept in memory, by total bytes. */
+  MODEL_CACHE_BYTES: int(0, 256 * MiB),
+  /** Built models kept per predict thread. */
+  MODEL_CACHE_ENTRIES: int(1, 8),
+  MAX_MODEL_PARAMS: int(1, 20_000_000),
+  MAX_ACTIVATION_BYTES_PER_SAMPLE: int(1, 64 * MiB),
+  WORKER_CONCURRENCY: int(1, 1),
+  /** Runs of a training job (crashes, lost workers, transient errors) before it fails for good. */
+  JOB_MAX_ATTEMPTS: int(1, 3),
+  /** BullMQ queue name and key prefix (distributed mode); API and workers must agree. */
+  QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only').default('training'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only').default('nn'),
+  /** Wall-clock limit of a training job from its first start (0 = none); over it, the job fails with TIMEOUT. */
+  JOB_TIME_LIMIT_MS: int(0, 0),
+  /** Activation memory of one training batch (batchSize x per-sample bytes); a larger job fails with LIMIT_EXCEEDED before it allocates. */
+  JOB_MAX_ACTIVATION_BYTES: int(1, 1024 * MiB),
+  /** Comment lines that keep idle SSE streams (GET /v1/jobs/:id/events) open through proxies. */
+  SSE_HEARTBEAT_MS: int(100, 15_000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 30_000),
+});
+
+export type RawConfig = z.output<typeof schema>;
+
+export interface Config {
+  mode: 'embedded' | 'distributed';
+  port: number;
+  host: string;
+  dataDir: string;
+  redisUrl: string | null;
+  apiKeys: string[];
+  allowAnonymous: boolean;
+  logLevel: RawConfig['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  datasetBodyLimitBytes: number;
+  predictMaxInstances: number;
+  predictThreads: number;
+  predictQueueLimit: number;
+  modelCacheBytes: number;
+  modelCacheEntries: number;
+  engineLimits: { maxParams: number; maxActivationBytesPerSample: number };
+  workerConcurrency: number;
+  jobMaxAttempts: number;
+  queueName: string;
+  queuePrefix: string;
+  sseHeartbeatMs: number;
+  jobLimits: { timeLimitMs: number; maxActivationBytes: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const raw = parsed.data;
+  const mode = raw.REDIS_URL ? 'distributed' : 'embedded';
+  return {
+    mode,
+    port: raw.PORT,
+    host: raw.HOST ?? (mode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    dataDir: raw.DATA_DIR,
+    redisUrl: raw.REDIS_URL ?? null,
+    apiKeys: raw.API_KEYS,
+    allowAnonymous: raw.ALLOW_ANONYMOUS,
+    logLevel: raw.LOG_LEVEL,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    datasetBodyLimitBytes: raw.DATASET_BODY_LIMIT_BYTES,
+    predictMaxInstances: raw.PREDICT_MAX_INSTANCES,
+    predictThreads: raw.PREDICT_THREADS,
+    predictQueueLimit: raw.PREDICT_QUEUE_LIMIT,
+    modelCacheBytes: raw.MODEL_CACHE_BYTES,
+    modelCacheEntries: raw.MODEL_CACHE_ENTRIES,
+    engineLimits: { maxParams: raw.MAX_MODEL_PARAMS, maxActivationBytesPerSample: raw.MAX_ACTIVATION_BYTES_PER_SAMPLE },
+    workerConcurrency: raw.WORKER_CONCURRENCY,
+    jobMaxAttempts: raw.JOB_MAX_ATTEMPTS,
+    queueName: raw.QUEUE_NAME,
+    queuePrefix: raw.QUEUE_PREFIX,
+    sseHeartbeatMs: raw.SSE_HEARTBEAT_MS,
+    jobLimits: { timeLimitMs: raw.JOB_TIME_LIMIT_MS, maxActivationBytes: raw.JOB_MAX_ACTIVATION_BYTES },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** `FOO=` in a shell or compose file means "unset", not "the empty string". */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') out[key] = value;
+  return out;
+}
+
+/**
+ * The API process refuses to serve a distributed deployment anonymously unless told to. Not part of
+ * loadConfig: worker processes serve no HTTP and need no keys.
+ */
+export function assertApiAccessConfigured(config: Config): void {
+  if (config.mode === 'distributed' && config.apiKeys.length === 0 && !config.allowAnonymous) {
+    throw new ConfigError('invalid configuration: API_KEYS: required in distributed mode (REDIS_URL set) unless ALLOW_ANONYMOUS=true');
+  }
+}

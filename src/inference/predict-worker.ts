@@ -1,0 +1,39 @@
+// Runs inside a predict-pool thread: builds models from verified weights (cached per thread by
+// checkpoint id, since a checkpoint's weights never change) and runs predict or evaluate off the
+// API's event loop.
+
+import { workerData } from 'node:worker_threads';
+import { evaluate, isEngineError, Model } from '../engine/index.js';
+import type { InferenceTask, TaskResult } from './tasks.js';
+
+const maxModels: number = (workerData as { modelCacheEntries?: number } | undefined)?.modelCacheEntries ?? 8;
+const models = new Map<string, Model>();
+const NO_LIMITS = { maxParams: Number.MAX_SAFE_INTEGER, maxActivationBytesPerSample: Number.MAX_SAFE_INTEGER };
+
+function modelFor(task: InferenceTask): Model {
+  let model = models.get(task.checkpointId);
+  if (model) {
+    models.delete(task.checkpointId); // re-insert below: most recently used last
+  } else {
+    // The spec passed the configured caps when the model was created; do not re-judge it here.
+    model = Model.fromWeights(task.spec, task.weights, { limits: NO_LIMITS });
+  }
+  models.set(task.checkpointId, model);
+  while (models.size > maxModels) models.delete(models.keys().next().value as string);
+  return model;
+}
+
+export default function run(task: InferenceTask): TaskResult {
+  try {
+    const model = modelFor(task);
+    if (task.op === 'predict') {
+      const outputs = model.predict(task.inputs, task.count);
+      return { ok: true, op: 'predict', value: { outputs, outputSize: model.outputSize, outputActivation: model.outputActivation } };
+    }
+    const data = { inputs: task.inputs, count: task.count, labels: task.labels ?? undefined, targets: task.targets ?? undefined };
+    return { ok: true, op: 'evaluate', value: evaluate(model, data) };
+  } catch (err) {
+    if (isEngineError(err)) return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
+    return { ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), details: [] } };
+  }
+}

@@ -1,0 +1,25 @@
+// Redis names the distributed queue's API side, workers and sandboxed processors all agree on.
+
+import type { JobLimits } from '../training/runtime.js';
+
+export interface BullmqSettings {
+  redisUrl: string;
+  /** BullMQ key prefix; also prefixes our own keys so tests can use a private namespace. */
+  prefix: string;
+  queueName: string;
+}
+
+/** Thread data of a sandboxed processor: threads cannot share the worker's objects, only settings. */
+export interface BullmqThreadData extends BullmqSettings {
+  dataDir: string;
+  limits: JobLimits;
+}
+
+export const cancelKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:cancel:${jobId}`;
+export const cancelChannel = (s: BullmqSettings): string => `${s.prefix}:${s.queueName}:cancel`;
+export const eventsPrefix = (s: BullmqSettings): string => `${s.prefix}:${s.queueName}`;
+/** BullMQ's own lock key of an active job: holds the token of the worker that owns it. */
+export const lockKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:${jobId}:lock`;
+
+/** A cancel request outlives the job's queue entry briefly, for workers that pick it up late. */
+export const CANCEL_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,0 +1,69 @@
+// BullMQ's sandboxed processor (loaded compiled, in a worker thread, by bullmq-worker.ts): adapts a
+// BullMQ job to the training processor. Stops on BullMQ's abort signal (local cancel, shutdown) and
+// on the Redis cancel key (cancel from any host); checks the job lock before every write.
+
+import { DelayedError, UnrecoverableError, type SandboxedJob } from 'bullmq';
+import { Redis } from 'ioredis';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { workerData } from 'node:worker_threads';
+import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../training/run-job.js';
+import type { JobRuntime, StopReason } from '../training/runtime.js';
+import { cancelKey, eventsPrefix, lockKey, type BullmqThreadData } from './bullmq-names.js';
+import { endJob } from './job-transitions.js';
+import { RedisEventLog } from './redis-event-log.js';
+
+const settings = workerData as BullmqThreadData;
+/** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */
+const CANCEL_POLL_MS = 500;
+
+let shared: { redis: Redis; events: RedisEventLog; deps: Promise<TrainingDeps> } | null = null;
+
+function threadState() {
+  if (!shared) {
+    const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2 });
+    redis.on('error', () => undefined); // failed commands surface where they are awaited
+    shared = { redis, events: new RedisEventLog(redis, null, eventsPrefix(settings)), deps: openTrainingDeps(settings.dataDir, settings.limits) };
+  }
+  return shared;
+}
+
+export default async function processTrainingJob(job: SandboxedJob<{ jobId: string }>, token?: string, signal?: AbortSignal): Promise<string> {
+  const { redis, events, deps } = threadState();
+  const { jobId } = job.data;
+  const jobs = (await deps).jobs;
+  if (await redis.exists(cancelKey(settings, jobId))) {
+    await endJob(jobs, events, jobId, 'cancelled', null);
+    return 'cancelled';
+  }
+  const controller = new AbortController();
+  const stop = (reason: StopReason) => controller.abort(reason);
+  signal?.addEventListener('abort', () => stop(signal.reason === 'shutdown' ? 'shutdown' : 'cancel'), { once: true });
+  let lastPoll = Date.now();
+  const runtime: JobRuntime = {
+    signal: controller.signal,
+    // Events are a live view; the job record stays the truth, so a lost event must not fail training.
+    publish: (event) => events.publish(event).then(() => undefined, () => undefined),
+    tick: async () => {
+      await yieldToEventLoop();
+      if (Date.now() - lastPoll < CANCEL_POLL_MS) return;
+      lastPoll = Date.now();
+      if (await redis.exists(cancelKey(settings, jobId)).catch(() => 0)) stop('cancel');
+    },
+    assertOwnership: async () => {
+      if (token && (await redis.get(lockKey(settings, String(job.id)))) !== token) {
+        throw new Error(`job ${jobId}: this worker no longer holds its lock; not writing`);
+      }
+    },
+  };
+  const outcome = await runTrainingJob(jobId, runtime, await deps);
+  if (outcome === 'failed') {
+    const record = await jobs.get(jobId);
+    throw new UnrecoverableError(record?.error?.message ?? 'training failed');
+  }
+  if (outcome === 'interrupted') {
+    // Shutdown: straight back to the queue without spending an attempt (BullMQ's DelayedError).
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+  return outcome;
+}

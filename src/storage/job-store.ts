@@ -1,0 +1,260 @@
+// Training-job records under DATA_DIR/jobs: one JSON file per job, written atomically, plus
+// idempotency-key claims. Files are the single source of truth, shared by every process and thread.
+
+import { randomUUID } from 'node:crypto';
+import { link, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OptimizerConfig } from '../engine/index.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { isUuid, newId } from './ids.js';
+import { newestFirst, paginate } from './pagination.js';
+import { ensureDir, listJson, readJson, sha256 } from './record-files.js';
+import type { Page, PageRequest } from './types.js';
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface EarlyStoppingSettings {
+  monitor: 'valLoss' | 'loss' | 'valAccuracy' | 'accuracy';
+  patience: number;
+  minDelta: number;
+  restoreBest: boolean;
+}
+
+/** The training configuration of a job: the POST /v1/jobs body with every default filled in. */
+export interface JobConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  validationSplit: number;
+  validationDatasetId: string | null;
+  seed: number;
+  shuffle: boolean;
+  earlyStopping: EarlyStoppingSettings | null;
+  checkpointEvery: number;
+  resumeFrom: string | null;
+}
+
+export interface JobProgress {
+  /** Epoch in progress, counted like the trainer counts (a resumed job continues the count). */
+  epoch: number;
+  /** Epoch count at which this job ends. */
+  epochs: number;
+  step: number;
+  steps: number;
+  /** Share of this job's work done, 0..1. */
+  fraction: number;
+  samplesPerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+export interface JobHistoryEntry {
+  epoch: number;
+  loss: number;
+  accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** What the API serves (API.md's job resource). */
+export interface JobResource {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  state: JobState;
+  config: JobConfig;
+  progress: JobProgress;
+  history: JobHistoryEntry[];
+  checkpointIds: string[];
+  error: JobError | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The stored record: the resource plus bookkeeping the API never shows. */
+export interface JobRecord extends JobResource {
+  /** How many times a worker started this job (restarts and retries included). */
+  attempts: number;
+  idempotencyKey: string | null;
+  /** Trainer epoch when the job first started; lets a restarted job know how many epochs remain. */
+  startEpoch: number | null;
+  updatedAt: string;
+}
+
+export interface JobFilter {
+  modelId?: string;
+  state?: JobState;
+}
+
+export interface NewJob {
+  modelId: string;
+  datasetId: string;
+  config: JobConfig;
+  idempotencyKey?: string | null;
+}
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export function toJobResource(record: JobRecord): JobResource {
+  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, ...resource } = record;
+  return resource;
+}
+
+/** The record in a terminal state. A success completes the progress; other ends leave it where it stopped. */
+export function finishedRecord(job: JobRecord, state: 'succeeded' | 'failed' | 'cancelled', error: JobError | null): JobRecord {
+  const progress = state === 'succeeded' ? { ...job.progress, fraction: 1, etaSeconds: 0 } : job.progress;
+  return { ...job, state, error, progress, finishedAt: new Date().toISOString() };
+}
+
+export function initialProgress(config: JobConfig): JobProgress {
+  return { epoch: 0, epochs: config.epochs, step: 0, steps: 0, fraction: 0, samplesPerSecond: null, etaSeconds: null };
+}
+
+export class JobStore {
+  private readonly dir: string;
+  private readonly keysDir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'jobs');
+    this.keysDir = join(this.dir, 'idempotency-keys');
+  }
+
+  async init(): Promise<void> {
+    await ensureDir(this.keysDir);
+  }
+
+  /**
+   * Stores a new queued job. With an idempotency key, the first request to claim the key wins and
+   * every later one (concurrent or not) gets that same job back with `created: false`.
+   */
+  async create(input: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+    await this.init();
+    const now = new Date().toISOString();
+    const job: JobRecord = {
+      id: newId(),
+      modelId: input.modelId,
+      datasetId: input.datasetId,
+      state: 'queued',
+      config: input.config,
+      progress: initialProgress(input.config),
+      history: [],
+      checkpointIds: [],
+      error: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      attempts: 0,
+      idempotencyKey: input.idempotencyKey ?? null,
+      startEpoch: null,
+      updatedAt: now,
+    };
+    if (input.idempotencyKey != null) {
+      const winner = await this.claimKey(input.idempotencyKey, job.id);
+      if (winner !== job.id) {
+        const existing = await this.waitForJob(winner);
+        return { job: existing, created: false };
+      }
+    }
+    await this.save(job);
+    return { job, created: true };
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    return isUuid(id) ? readJson<JobRecord>(this.path(id)) : null;
+  }
+
+  async save(job: JobRecord): Promise<void> {
+    await writeFileAtomic(this.path(job.id), JSON.stringify({ ...job, updatedAt: new Date().toISOString() }));
+  }
+
+  /**
+   * Read-modify-write of one record. Only one writer owns a job at a time (the API while it is
+   * queued, the worker running it, the queue after a crash), so this needs no cross-process lock.
+   */
+  async update(id: string, change: (job: JobRecord) => JobRecord | void): Promise<JobRecord> {
+    const job = await this.get(id);
+    if (!job) throw new Error(`job ${id} not found`);
+    const next = change(job) ?? job;
+    await this.save(next);
+    return next;
+  }
+
+  /** Forgets a job that was never accepted (its enqueue failed), releasing its idempotency key. */
+  async remove(job: JobRecord): Promise<void> {
+    if (job.idempotencyKey !== null) await rm(this.keyPath(job.idempotencyKey), { force: true });
+    await rm(this.path(job.id), { force: true });
+  }
+
+  /** Newest first, with the service's opaque cursors. */
+  async list(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>> {
+    const jobs = (await this.all()).filter(
+      (job) => (!filter.modelId || job.modelId === filter.modelId) && (!filter.state || job.state === filter.state),
+    );
+    return paginate(jobs, page);
+  }
+
+  /** Jobs that are queued or running, oldest first: what a restarted embedded queue runs again. */
+  async unfinished(): Promise<JobRecord[]> {
+    const jobs = (await this.all()).filter((job) => !isTerminal(job.state));
+    return jobs.sort((a, b) => -newestFirst(a, b));
+  }
+
+  /** True while a queued or running job trains this model or reads this dataset (DELETE answers 409). */
+  async isInUse(ref: { modelId?: string; datasetId?: string }): Promise<boolean> {
+    return (await this.unfinished()).some(
+      (job) =>
+        (ref.modelId !== undefined && job.modelId === ref.modelId) ||
+        (ref.datasetId !== undefined &&
+          (job.datasetId === ref.datasetId || job.config.validationDatasetId === ref.datasetId)),
+    );
+  }
+
+  private async all(): Promise<JobRecord[]> {
+    await this.init();
+    return listJson<JobRecord>(this.dir);
+  }
+
+  private path(id: string): string {
+    return join(this.dir, `${id}.json`);
+  }
+
+  private keyPath(key: string): string {
+    return join(this.keysDir, `${sha256(Buffer.from(key))}.json`);
+  }
+
+  /** Publishes the claim with link(), which fails when the name exists: an atomic first-wins. */
+  private async claimKey(key: string, jobId: string): Promise<string> {
+    const target = this.keyPath(key);
+    const temp = join(this.keysDir, `.tmp-${randomUUID()}`);
+    await writeFileAtomic(temp, JSON.stringify({ jobId }));
+    try {
+      await link(temp, target);
+      return jobId;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return ((await readJson<{ jobId: string }>(target)) as { jobId: string }).jobId;
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  /** The key's winner may still be writing its record; wait briefly for it. */
+  private async waitForJob(id: string): Promise<JobRecord> {
+    for (let i = 0; i < 50; i++) {
+      const job = await this.get(id);
+      if (job) return job;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`job ${id} claimed an idempotency key but was never stored`);
+  }
+}

@@ -1,0 +1,80 @@
+// Everything a run needs before fit: the model, the data (and validation data), and a Trainer built
+// fresh, from `resumeFrom`, or from the job's own last checkpoint after a crash or restart.
+
+import { Trainer, type FitConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
+import { isAppError } from '../errors.js';
+import type { JobRecord } from '../storage/job-store.js';
+import type { CheckpointRecord, DatasetTensors, ModelRecord, Storage } from '../storage/index.js';
+import { assertDatasetFits } from './dataset-fit.js';
+
+export interface PreparedJob {
+  trainer: Trainer;
+  data: TrainingData;
+  fitConfig: Omit<FitConfig, 'epochs' | 'signal' | 'onBatchEnd' | 'onEpochEnd'>;
+  /** The checkpoint the trainer was built from, if any. */
+  resumedFrom: CheckpointRecord | null;
+}
+
+export async function prepareJob(job: JobRecord, storage: Storage, limits: ModelLimits): Promise<PreparedJob> {
+  const { config } = job;
+  const model = await storage.models.get(job.modelId);
+  const train = await storage.datasets.load(job.datasetId);
+  assertDatasetFits(model, train.record);
+  let validationData: TrainingData | undefined;
+  if (config.validationDatasetId) {
+    const validation = await storage.datasets.load(config.validationDatasetId);
+    assertDatasetFits(model, validation.record, '/validationDatasetId');
+    validationData = toTrainingData(validation.tensors, validation.record.count);
+  }
+  const { trainer, resumedFrom } = await buildTrainer(job, model, storage, limits);
+  return {
+    trainer,
+    resumedFrom,
+    data: toTrainingData(train.tensors, train.record.count),
+    fitConfig: {
+      batchSize: config.batchSize,
+      shuffle: config.shuffle,
+      validationData,
+      validationSplit: validationData || config.validationSplit === 0 ? undefined : config.validationSplit,
+      earlyStopping: config.earlyStopping ?? undefined,
+    },
+  };
+}
+
+async function buildTrainer(
+  job: JobRecord, model: ModelRecord, storage: Storage, limits: ModelLimits,
+): Promise<{ trainer: Trainer; resumedFrom: CheckpointRecord | null }> {
+  const { seed, optimizer } = job.config;
+  // Newest own checkpoint first: an exact resume (same optimizer state and PRNG) after a crash. The
+  // store is asked too: a crash between writing a checkpoint and the job record must not lose it.
+  const stored = (await storage.checkpoints.all(job.modelId)).filter((c) => c.jobId === job.id).map((c) => c.id);
+  const own = [...new Set([...stored, ...[...job.checkpointIds].reverse()])];
+  for (const id of own) {
+    const resumed = await tryLoad(id, job.modelId, storage);
+    if (resumed?.state) return { trainer: Trainer.fromCheckpoint(resumed.state, { limits }), resumedFrom: resumed.record };
+  }
+  if (job.config.resumeFrom) {
+    const record = await storage.checkpoints.get(job.config.resumeFrom, job.modelId);
+    const state = await storage.checkpoints.readState(record.id);
+    const trainer = state
+      ? Trainer.fromCheckpoint(state, { optimizer, limits })
+      : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, limits });
+    return { trainer, resumedFrom: record };
+  }
+  return { trainer: Trainer.create(model.spec, { seed, optimizer, limits }), resumedFrom: null };
+}
+
+/** An own checkpoint that was removed or fails its checksum is skipped for the one before it. */
+async function tryLoad(id: string, modelId: string, storage: Storage): Promise<{ record: CheckpointRecord; state: Uint8Array | null } | null> {
+  try {
+    const record = await storage.checkpoints.get(id, modelId);
+    return { record, state: await storage.checkpoints.readState(id) };
+  } catch (err) {
+    if (isAppError(err) && (err.code === 'CHECKPOINT_NOT_FOUND' || err.code === 'CHECKPOINT_CORRUPT')) return null;
+    throw err;
+  }
+}
+
+function toTrainingData(tensors: DatasetTensors, count: number): TrainingData {
+  return { inputs: tensors.inputs, count, labels: tensors.labels ?? undefined, targets: tensors.targets ?? undefined };
+}

@@ -1,0 +1,19 @@
+// Messages between the embedded queue's main thread and its training threads.
+
+import type { JobEventInput } from '../queue/types.js';
+import type { JobLimits, JobOutcome, StopReason } from './runtime.js';
+
+export interface TrainingThreadData {
+  dataDir: string;
+  limits: JobLimits;
+}
+
+export type ThreadRequest =
+  | { type: 'run'; jobId: string }
+  | { type: 'stop'; jobId: string; reason: StopReason };
+
+export type ThreadResponse =
+  | { type: 'event'; event: JobEventInput }
+  | { type: 'done'; jobId: string; outcome: JobOutcome }
+  /** The processor threw something retrying may fix (I/O, a bug); the queue decides about retries. */
+  | { type: 'error'; jobId: string; message: string };

@@ -1,0 +1,96 @@
+// The embedded queue (in-process, training threads from dist/) against the queue contract, plus its
+// own promise: a restart re-queues unfinished jobs from the job records.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EmbeddedQueue } from '../../src/queue/embedded-queue.js';
+import { openStorage } from '../../src/storage/index.js';
+import { JobStore } from '../../src/storage/job-store.js';
+import { NO_LIMITS, type JobLimits } from '../../src/training/runtime.js';
+import { storeFixtures, storeJob, waitFor } from '../helpers/training-fixtures.js';
+import { queueContract, type QueueHarness } from './contract.js';
+
+async function harness(dataDir?: string, limits: JobLimits = NO_LIMITS): Promise<QueueHarness & { dataDir: string }> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'nn-embedded-queue-')));
+  const storage = await openStorage(dir);
+  const jobs = new JobStore(dir);
+  await jobs.init();
+  const queue = new EmbeddedQueue({ jobs, dataDir: dir, limits, concurrency: 1, maxAttempts: 3, shutdownGraceMs: 10_000 });
+  await queue.start();
+  return {
+    queue, storage, jobs, dataDir: dir,
+    async close() {
+      await queue.close();
+      if (!dataDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+queueContract('embedded', () => harness());
+
+describe('EmbeddedQueue restarts', () => {
+  it('re-queues queued jobs and resumes a running one from its checkpoint after close and start', async () => {
+    const first = await harness();
+    try {
+      const fx = await storeFixtures(first.storage);
+      const running = await storeJob(first.jobs, fx, { epochs: 100_000, batchSize: 1, checkpointEvery: 1 });
+      const queued = await storeJob(first.jobs, fx, { epochs: 2 });
+      await first.queue.enqueue(running.id);
+      await first.queue.enqueue(queued.id);
+      await waitFor(() => first.jobs.get(running.id), (j) => (j?.checkpointIds.length ?? 0) >= 2);
+      await first.queue.close(); // shutdown: the running job checkpoints and goes back to queued
+
+      const interrupted = await first.jobs.get(running.id);
+      expect(interrupted?.state).toBe('queued');
+      const trainedEpochs = interrupted?.history.length ?? 0;
+      expect(trainedEpochs).toBeGreaterThanOrEqual(2);
+
+      const second = await harness(first.dataDir);
+      const resumed = await waitFor(() => second.jobs.get(running.id), (j) => j?.state === 'running' && j.history.length > trainedEpochs);
+      expect(resumed?.history.length).toBeGreaterThanOrEqual(trainedEpochs);
+      await second.queue.cancel(running.id);
+      const done = await waitFor(() => second.jobs.get(queued.id), (j) => j?.state === 'succeeded');
+      expect(done?.state).toBe('succeeded');
+      await second.close();
+    } finally {
+      await rm(first.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('EmbeddedQueue limits', () => {
+  it('fails a job over JOB_TIME_LIMIT_MS with TIMEOUT (keeping its work) and one over the activation cap with LIMIT_EXCEEDED', async () => {
+    const h = await harness(undefined, { ...NO_LIMITS, timeLimitMs: 300, maxActivationBytes: 4096 });
+    try {
+      const fx = await storeFixtures(h.storage);
+      const slow = await storeJob(h.jobs, fx, { epochs: 100_000, batchSize: 1, checkpointEvery: 100_000 });
+      await h.queue.enqueue(slow.id);
+      const timedOut = await waitFor(() => h.jobs.get(slow.id), (j) => j?.state === 'failed');
+      expect(timedOut?.error?.code).toBe('TIMEOUT');
+      expect(timedOut?.attempts).toBe(1);
+      expect((await h.storage.checkpoints.get(timedOut?.checkpointIds.at(-1) as string)).tags).toContain('interrupted');
+
+      const wide = await storeJob(h.jobs, fx, { batchSize: 4096 });
+      await h.queue.enqueue(wide.id);
+      const refused = await waitFor(() => h.jobs.get(wide.id), (j) => j?.state === 'failed');
+      expect(refused?.error?.code).toBe('LIMIT_EXCEEDED');
+      expect(refused?.checkpointIds).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('trains under the model caps the service was configured with (MAX_MODEL_PARAMS)', async () => {
+    const h = await harness(undefined, { ...NO_LIMITS, model: { ...NO_LIMITS.model, maxParams: 10 } });
+    try {
+      const job = await storeJob(h.jobs, await storeFixtures(h.storage));
+      await h.queue.enqueue(job.id);
+      const refused = await waitFor(() => h.jobs.get(job.id), (j) => j?.state === 'failed');
+      expect(refused?.error?.code).toBe('LIMIT_EXCEEDED');
+    } finally {
+      await h.close();
+    }
+  });
+});
