@@ -26,12 +26,12 @@ export interface ModelSummary {
 export interface ValidatedSpec {
   spec: ModelSpec;
   summary: ModelSummary;
+  /** Estimated bytes of float32 activations, gradients and scratch buffers per training sample. */
+  activationBytesPerSample: number;
 }
 
 export interface ModelPlan extends ValidatedSpec {
   plans: LayerPlan[];
-  /** Estimated bytes of float32 activations, gradients and scratch buffers per training sample. */
-  activationBytesPerSample: number;
 }
 
 const ROOT: FieldContext = { label: 'spec', pointer: '' };
@@ -41,8 +41,8 @@ const MAX_DIM = 1_000_000;
 const BUFFERS_PER_OUTPUT = 3;
 
 export function validateSpec(raw: unknown, limits: Partial<ModelLimits> = {}): ValidatedSpec {
-  const { spec, summary } = planModel(raw, limits);
-  return { spec, summary };
+  const { spec, summary, activationBytesPerSample } = planModel(raw, limits);
+  return { spec, summary, activationBytesPerSample };
 }
 
 export function planModel(raw: unknown, limitOverrides: Partial<ModelLimits> = {}): ModelPlan {
