@@ -11,7 +11,7 @@ import { Rng } from './random.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { decodeCheckpoint } from './serialize.js';
 import type { ActivationName, ModelLimits, ModelSpec } from './spec.js';
-import { allocate, type Float, type Precision } from './tensor.js';
+import { ensureCapacity, type Float, type Precision } from './tensor.js';
 
 export interface ModelOptions {
   /** Seed for weight initialisation (default 0). */
@@ -36,6 +36,7 @@ export class Model {
   readonly loss: Loss;
   readonly inputSize: number;
   readonly outputSize: number;
+  private inputScratch: Float | null = null;
 
   private constructor(
     readonly spec: ModelSpec,
@@ -123,12 +124,14 @@ export class Model {
       throw new EngineError('SHAPE_MISMATCH', `predict: expected ${count} x ${this.inputSize} input values, received ${inputs.length}`);
     }
     const out = new Float32Array(count * this.outputSize);
-    const scratch = this.precision === 'float64' ? allocate('float64', Math.min(count, chunkSize) * this.inputSize) : null;
+    // Inputs are copied into an engine buffer: float64 models need the conversion, and float32 ones
+    // then have their input where the kernel works (WebAssembly memory), with no further copies.
+    const scratch = this.inputScratch = ensureCapacity(this.inputScratch, this.precision, Math.min(count, chunkSize) * this.inputSize);
     for (let start = 0; start < count; start += chunkSize) {
       const batch = Math.min(chunkSize, count - start);
       const slice = inputs.subarray(start * this.inputSize, (start + batch) * this.inputSize);
-      if (scratch) scratch.set(slice);
-      const y = this.forward(scratch ?? slice, batch);
+      scratch.set(slice);
+      const y = this.forward(scratch, batch);
       for (let i = 0; i < batch * this.outputSize; i++) out[start * this.outputSize + i] = y[i];
     }
     return out;

@@ -6,6 +6,7 @@ import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { EngineError } from './errors.js';
 import { evaluatePrepared } from './evaluate.js';
 import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js';
+import { getKernel } from './kernels/kernel.js';
 import { Model } from './model.js';
 import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers/optimizer.js';
 import { Rng, type RngState } from './random.js';
@@ -47,6 +48,8 @@ interface TrainerState {
   hasBestWeights: boolean;
   /** Threads the arithmetic was split over; part of the determinism contract. */
   threads: number;
+  /** The matrix-multiply kernel the arithmetic ran on (another kernel rounds differently). */
+  kernel: string;
 }
 
 const emptyProgress = (): EpochProgress => ({ lossSum: 0, correct: 0, judged: 0, samples: 0, seconds: 0 });
@@ -134,6 +137,7 @@ export class Trainer {
       earlyStopping: this.early,
       hasBestWeights: this.bestWeights !== null,
       threads: 1,
+      kernel: getKernel().name,
     };
     const tensors: [string, Float][] = [];
     this.model.parameters.forEach(({ name, param }, i) => {

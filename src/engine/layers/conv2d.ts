@@ -1,14 +1,22 @@
-// 2-D convolution (seed section 2) as im2col + one matrix multiply, for every stride and padding.
+// 2-D convolution (seed section 2) as im2col + matrix multiply, for every stride and padding.
 // Shape: input [N, H, W, C] -> output [N, H', W', F]. Weight [kH, kW, C, F] (PyTorch: [F, C, kH, kW]).
 // Backward: dW = colsᵀ·dz, dcols = dz·Wᵀ, then col2im scatters dcols back, honouring the stride
-// and padding (the seed's version ignores both).
+// and padding (the seed's version ignores both). The batch goes through in chunks of a few images so
+// the patch matrix stays in cache (and its memory small); backward rebuilds a chunk's patches rather
+// than keeping the whole batch's.
 
+import { col2im, im2col } from '../kernels/im2col.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { Conv2dSpec } from '../spec.js';
 import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import { addBias, sumRows } from './dense.js';
 import type { Window2d } from './geometry.js';
-import { ActivationStage, makeParameter, type Layer, type Parameter } from './layer.js';
+import { ActivationStage, makeParameter, sumRows, type Layer, type Parameter } from './layer.js';
+
+/**
+ * About 1 MiB of float32 patches per chunk: the chunk's patch matrix stays in L2 between im2col and
+ * gemm (the best of 128 KiB to 4 MiB on the benchmark machine).
+ */
+const CHUNK_FLOATS = 262144;
 
 export class Conv2dLayer implements Layer {
   readonly type = 'conv2d' as const;
@@ -18,7 +26,15 @@ export class Conv2dLayer implements Layer {
   private readonly bias: Parameter | null;
   private readonly stage: ActivationStage;
   private readonly patchSize: number;
+  /** Elements of one input image. */
+  private readonly imageSize: number;
+  /** Images per im2col chunk: their patches (about CHUNK_FLOATS floats) stay in cache for the multiply. */
+  private readonly chunkImages: number;
+  private input: Float | null = null;
   private cols: Float | null = null;
+  /** The first image whose patches cols holds (-1: none), and whether they are laid out transposed. */
+  private colsFirstImage = -1;
+  private colsTransposed = false;
   private dcols: Float | null = null;
   private dx: Float | null = null;
 
@@ -29,6 +45,8 @@ export class Conv2dLayer implements Layer {
     const filters = spec.filters;
     this.outputShape = [g.outH, g.outW, filters];
     this.patchSize = g.kH * g.kW * g.channels;
+    this.imageSize = g.inH * g.inW * g.channels;
+    this.chunkImages = Math.max(1, Math.floor(CHUNK_FLOATS / (g.outH * g.outW * this.patchSize)));
     const { kH, kW, channels } = g;
     this.weight = makeParameter('weight', [kH, kW, channels, filters], [filters, channels, kH, kW], precision, (flat) => {
       const f = flat % filters;
@@ -48,94 +66,68 @@ export class Conv2dLayer implements Layer {
   get preActivation() { return this.stage.z; }
 
   forward(input: Float, batch: number): Float {
-    const rows = batch * this.g.outH * this.g.outW;
-    const filters = this.outputShape[2];
-    this.cols = ensureCapacity(this.cols, this.precision, rows * this.patchSize);
-    im2col(input, batch, this.g, this.cols);
-    const z = this.stage.preBuffer(rows * filters);
-    getKernel().gemm(false, false, rows, filters, this.patchSize, this.cols, 0, this.patchSize, this.weight.value, 0, filters, z, 0, filters, false);
-    if (this.bias) addBias(z, this.bias.value, rows, filters);
-    return this.stage.apply(rows * filters, filters);
+    const { filters, rowsPerImage, patchSize: k } = this.sizes();
+    this.input = input;
+    this.cols = ensureCapacity(this.cols, this.precision, Math.min(this.chunkImages, batch) * rowsPerImage * k);
+    const z = this.stage.preBuffer(batch * rowsPerImage * filters);
+    const bias = this.bias?.value ?? null;
+    const kernel = getKernel();
+    let fused = true;
+    for (let first = 0; first < batch; first += this.chunkImages) {
+      const images = Math.min(this.chunkImages, batch - first);
+      const rows = images * rowsPerImage;
+      const transposed = this.patches(input, first, images);
+      const lda = transposed ? rows : k;
+      // Bias and activation inside the multiply, or else while the chunk's outputs are still in cache.
+      // Only when the kernel can do neither (then for no chunk) does the whole batch go through apply.
+      if (this.stage.multiplyFused(transposed, rows, filters, k, this.cols, lda, this.weight.value, bias, first * rowsPerImage)) continue;
+      kernel.gemm(transposed, false, rows, filters, k, this.cols, 0, lda, this.weight.value, 0, filters, z, first * rowsPerImage * filters, filters, false);
+      fused = fused && this.stage.applyFused(bias, first * rowsPerImage, rows, filters);
+    }
+    // The last chunk's patches stay in cols: backward starts with that chunk and skips its im2col.
+    return fused ? this.stage.output : this.stage.apply(bias, batch * rowsPerImage, filters);
   }
 
   backward(grad: Float, batch: number, gradIsPreActivation: boolean, needInputGrad: boolean): Float | null {
-    const rows = batch * this.g.outH * this.g.outW;
-    const filters = this.outputShape[2];
-    const k = this.patchSize;
-    const dz = this.stage.backward(grad, rows * filters, filters, gradIsPreActivation);
+    const { filters, rowsPerImage, patchSize: k } = this.sizes();
+    const dz = this.stage.backward(grad, batch * rowsPerImage * filters, filters, gradIsPreActivation);
+    if (this.bias) sumRows(dz, this.bias.grad, batch * rowsPerImage, filters);
     const kernel = getKernel();
-    kernel.gemm(true, false, k, filters, rows, this.cols!, 0, k, dz, 0, filters, this.weight.grad, 0, filters, false);
-    if (this.bias) sumRows(dz, this.bias.grad, rows, filters);
-    if (!needInputGrad) return null;
-    this.dcols = ensureCapacity(this.dcols, this.precision, rows * k);
-    kernel.gemm(false, true, rows, k, filters, dz, 0, filters, this.weight.value, 0, filters, this.dcols, 0, k, false);
-    this.dx = ensureCapacity(this.dx, this.precision, batch * this.g.inH * this.g.inW * this.g.channels);
-    col2im(this.dcols, batch, this.g, this.dx);
-    return this.dx;
-  }
-}
-
-/** cols[(n, oy, ox), (ky, kx, c)] = x[n, oy·sH - padTop + ky, ox·sW - padLeft + kx, c], zero outside. */
-export function im2col(x: Float, batch: number, g: Window2d, cols: Float): void {
-  const { inH, inW, channels: C, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
-  const rowLength = kW * C;
-  let o = 0;
-  for (let n = 0; n < batch; n++) {
-    const image = n * inH * inW * C;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = ox * strideW - padLeft;
-        for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky;
-          if (iy < 0 || iy >= inH) {
-            cols.fill(0, o, o + rowLength);
-            o += rowLength;
-            continue;
-          }
-          const rowBase = image + iy * inW * C;
-          for (let kx = 0; kx < kW; kx++) {
-            const ix = x0 + kx;
-            if (ix < 0 || ix >= inW) {
-              cols.fill(0, o, o + C);
-            } else {
-              const src = rowBase + ix * C;
-              for (let c = 0; c < C; c++) cols[o + c] = x[src + c];
-            }
-            o += C;
-          }
-        }
-      }
+    if (needInputGrad) {
+      this.dcols = ensureCapacity(this.dcols, this.precision, Math.min(this.chunkImages, batch) * rowsPerImage * k);
+      this.dx = ensureCapacity(this.dx, this.precision, batch * this.imageSize);
     }
-  }
-}
-
-/** The adjoint of im2col: dx[n, iy, ix, c] = Σ over every patch that read it. */
-export function col2im(dcols: Float, batch: number, g: Window2d, dx: Float): void {
-  const { inH, inW, channels: C, kH, kW, strideH, strideW, padTop, padLeft, outH, outW } = g;
-  dx.fill(0, 0, batch * inH * inW * C);
-  let o = 0;
-  for (let n = 0; n < batch; n++) {
-    const image = n * inH * inW * C;
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = ox * strideW - padLeft;
-        for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky;
-          if (iy < 0 || iy >= inH) {
-            o += kW * C;
-            continue;
-          }
-          const rowBase = image + iy * inW * C;
-          for (let kx = 0; kx < kW; kx++) {
-            const ix = x0 + kx;
-            if (ix >= 0 && ix < inW) {
-              const dst = rowBase + ix * C;
-              for (let c = 0; c < C; c++) dx[dst + c] += dcols[o + c];
-            }
-            o += C;
-          }
-        }
-      }
+    // Chunks from last to first, so the first one reuses the patches forward left in cols.
+    const lastFirst = batch - 1 - ((batch - 1) % this.chunkImages);
+    for (let first = lastFirst; first >= 0; first -= this.chunkImages) {
+      const images = Math.min(this.chunkImages, batch - first);
+      const rows = images * rowsPerImage;
+      const dzOffset = first * rowsPerImage * filters;
+      const transposed = first === this.colsFirstImage ? this.colsTransposed : this.patches(this.input!, first, images);
+      // dW (+)= colsᵀ·dz, whichever way cols is laid out.
+      kernel.gemm(!transposed, false, k, filters, rows, this.cols!, 0, transposed ? rows : k, dz, dzOffset, filters, this.weight.grad, 0, filters, first !== lastFirst);
+      if (!needInputGrad) continue;
+      kernel.gemm(false, true, rows, k, filters, dz, dzOffset, filters, this.weight.value, 0, filters, this.dcols!, 0, k, false);
+      (kernel.col2im ?? col2im)(this.dcols!, images, this.g, this.dx!, first * this.imageSize);
     }
+    return needInputGrad ? this.dx : null;
+  }
+
+  /**
+   * The patches of `images` images from image `first` into cols: transposed (patch element-major)
+   * when the kernel builds that faster (one-channel inputs), else im2col's layout. Returns which.
+   */
+  private patches(input: Float, first: number, images: number): boolean {
+    const kernel = getKernel();
+    const rows = images * this.g.outH * this.g.outW;
+    const transposed = kernel.im2colTransposed?.(input, first * this.imageSize, images, this.g, this.cols!, rows) ?? false;
+    if (!transposed) (kernel.im2col ?? im2col)(input, first * this.imageSize, images, this.g, this.cols!);
+    this.colsFirstImage = first;
+    this.colsTransposed = transposed;
+    return transposed;
+  }
+
+  private sizes() {
+    return { filters: this.outputShape[2], rowsPerImage: this.g.outH * this.g.outW, patchSize: this.patchSize };
   }
 }

@@ -4,7 +4,7 @@
 import { getKernel } from '../kernels/kernel.js';
 import type { DenseSpec } from '../spec.js';
 import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import { ActivationStage, makeParameter, type ForwardContext, type Layer, type Parameter } from './layer.js';
+import { ActivationStage, makeParameter, sumRows, type ForwardContext, type Layer, type Parameter } from './layer.js';
 
 export class DenseLayer implements Layer {
   readonly type = 'dense' as const;
@@ -43,9 +43,10 @@ export class DenseLayer implements Layer {
     const units = this.outputShape[0];
     this.input = input;
     const z = this.stage.preBuffer(batch * units);
+    const bias = this.bias?.value ?? null;
+    if (this.stage.multiplyFused(false, batch, units, inFeatures, input, inFeatures, this.weight.value, bias, 0)) return this.stage.output;
     getKernel().gemm(false, false, batch, units, inFeatures, input, 0, inFeatures, this.weight.value, 0, units, z, 0, units, false);
-    if (this.bias) addBias(z, this.bias.value, batch, units);
-    return this.stage.apply(batch * units, units);
+    return this.stage.apply(bias, batch, units);
   }
 
   backward(grad: Float, batch: number, gradIsPreActivation: boolean, needInputGrad: boolean): Float | null {
@@ -59,19 +60,6 @@ export class DenseLayer implements Layer {
     this.dx = ensureCapacity(this.dx, this.precision, batch * inFeatures);
     kernel.gemm(false, true, batch, inFeatures, units, dz, 0, units, this.weight.value, 0, units, this.dx, 0, inFeatures, false);
     return this.dx;
-  }
-}
-
-export function addBias(z: Float, bias: Float, rows: number, width: number): void {
-  for (let r = 0, o = 0; r < rows; r++, o += width) {
-    for (let j = 0; j < width; j++) z[o + j] += bias[j];
-  }
-}
-
-export function sumRows(x: Float, out: Float, rows: number, width: number): void {
-  out.fill(0);
-  for (let r = 0, o = 0; r < rows; r++, o += width) {
-    for (let j = 0; j < width; j++) out[j] += x[o + j];
   }
 }
 

@@ -3,6 +3,7 @@
 // pooling ignores them and average pooling averages only real values (Keras "same" semantics).
 // Max pooling sends a tie's gradient to the first maximum in scan order, as PyTorch does.
 
+import { getKernel } from '../kernels/kernel.js';
 import type { Pool2dSpec } from '../spec.js';
 import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
 import type { Window2d } from './geometry.js';
@@ -17,6 +18,9 @@ export class Pool2dLayer implements Layer {
   private dx: Float | null = null;
   /** For max pooling: the flat input index each output came from (within the batch). */
   private argmax: Int32Array | null = null;
+  /** Max pooling: the kernel's forward keeps no argmax; its backward finds the maxima again in the input. */
+  private input: Float | null = null;
+  private argmaxValid = false;
 
   constructor(
     readonly index: number, readonly type: Pool2dSpec['type'], readonly inputShape: Shape,
@@ -29,8 +33,9 @@ export class Pool2dLayer implements Layer {
     const outLength = batch * this.g.outH * this.g.outW * this.g.channels;
     this.y = ensureCapacity(this.y, this.precision, outLength);
     if (this.type === 'maxPool2d') {
-      if (!this.argmax || this.argmax.length < outLength) this.argmax = new Int32Array(outLength);
-      maxPoolForward(input, batch, this.g, this.y, this.argmax);
+      this.input = input;
+      this.argmaxValid = !getKernel().maxPool?.(input, batch, this.g, this.y);
+      if (this.argmaxValid) maxPoolForward(input, batch, this.g, this.y, this.ensureArgmax(outLength));
     } else {
       avgPool(input, batch, this.g, this.y, null);
     }
@@ -41,15 +46,24 @@ export class Pool2dLayer implements Layer {
     if (!needInputGrad) return null;
     const inLength = batch * this.g.inH * this.g.inW * this.g.channels;
     this.dx = ensureCapacity(this.dx, this.precision, inLength);
+    if (this.type === 'maxPool2d' && !this.argmaxValid && getKernel().maxPoolBackward?.(this.input!, grad, batch, this.g, this.dx)) {
+      return this.dx;
+    }
     this.dx.fill(0, 0, inLength);
     if (this.type === 'maxPool2d') {
       const outLength = batch * this.g.outH * this.g.outW * this.g.channels;
+      if (!this.argmaxValid) maxPoolForward(this.input!, batch, this.g, this.y!, this.ensureArgmax(outLength));
       const argmax = this.argmax!;
       for (let o = 0; o < outLength; o++) this.dx[argmax[o]] += grad[o];
     } else {
       avgPool(grad, batch, this.g, null, this.dx);
     }
     return this.dx;
+  }
+
+  private ensureArgmax(length: number): Int32Array {
+    if (!this.argmax || this.argmax.length < length) this.argmax = new Int32Array(length);
+    return this.argmax;
   }
 }
 
