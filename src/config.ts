@@ -54,6 +54,36 @@ const schema = z.object({
   /** Comment lines that keep idle SSE streams (GET /v1/jobs/:id/events) open through proxies. */
   SSE_HEARTBEAT_MS: int(100, 15_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 30_000),
+  /** BullMQ job lock (renewed at half of it) and stalled-job check interval: how soon a killed worker's job moves on. */
+  JOB_LOCK_MS: int(1000, 30_000),
+  /** V8 old-generation heap of each training thread (0 = Node's default); a thread over it dies and its job fails RESOURCE_EXHAUSTED. */
+  TRAINING_THREAD_MAX_OLD_GEN_MB: int(0, 0),
+  /** Checkpoints a job keeps besides its best, final and diverged ones (0 = keep all). */
+  CHECKPOINT_RETENTION_LAST: int(0, 3),
+  /** Largest `epochs` a job may ask for (422 LIMIT_EXCEEDED naming /epochs). */
+  MAX_EPOCHS: int(1, 100_000),
+  /** Per client (API key, else IP) and minute: job submissions, and predict/evaluate calls (0 = unlimited). */
+  RATE_LIMIT_JOBS_PER_MINUTE: int(0, 120),
+  RATE_LIMIT_PREDICT_PER_MINUTE: int(0, 6000),
+  /** Queued + running jobs one client may have (0 = unlimited); more is 429 JOB_LIMIT. */
+  MAX_ACTIVE_JOBS_PER_CLIENT: int(0, 20),
+  /** Mean event-loop delay over a 1 s sample above which requests get 503 OVERLOADED (0 = never). */
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: int(0, 1000),
+  /** Origins allowed to call the API from a browser, comma-separated (unset: no CORS headers at all). */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'each origin is scheme://host[:port], or *'))),
+  /** Behind a reverse proxy: true, or the proxies' addresses/CIDRs (fastify trustProxy); request.ip, and so rate limits, then follow X-Forwarded-For. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v): boolean | string[] => {
+      if (v === undefined || v === 'false') return false;
+      if (v === 'true') return true;
+      return v.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+    }),
 });
 
 export type RawConfig = z.output<typeof schema>;
@@ -82,6 +112,16 @@ export interface Config {
   sseHeartbeatMs: number;
   jobLimits: { timeLimitMs: number; maxActivationBytes: number };
   shutdownTimeoutMs: number;
+  jobLockMs: number;
+  trainingThreadMaxOldGenMb: number;
+  checkpointRetentionLast: number;
+  maxEpochs: number;
+  /** Requests per client and minute; 0 = unlimited. */
+  rateLimits: { jobsPerMinute: number; predictPerMinute: number };
+  maxActiveJobsPerClient: number;
+  overloadMaxEventLoopDelayMs: number;
+  corsOrigins: string[];
+  trustProxy: boolean | string[];
 }
 
 export class ConfigError extends Error {
@@ -120,6 +160,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: raw.SSE_HEARTBEAT_MS,
     jobLimits: { timeLimitMs: raw.JOB_TIME_LIMIT_MS, maxActivationBytes: raw.JOB_MAX_ACTIVATION_BYTES },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    jobLockMs: raw.JOB_LOCK_MS,
+    trainingThreadMaxOldGenMb: raw.TRAINING_THREAD_MAX_OLD_GEN_MB,
+    checkpointRetentionLast: raw.CHECKPOINT_RETENTION_LAST,
+    maxEpochs: raw.MAX_EPOCHS,
+    rateLimits: { jobsPerMinute: raw.RATE_LIMIT_JOBS_PER_MINUTE, predictPerMinute: raw.RATE_LIMIT_PREDICT_PER_MINUTE },
+    maxActiveJobsPerClient: raw.MAX_ACTIVE_JOBS_PER_CLIENT,
+    overloadMaxEventLoopDelayMs: raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    corsOrigins: raw.CORS_ORIGINS,
+    trustProxy: raw.TRUST_PROXY,
   };
 }
 

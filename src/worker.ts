@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     limits: jobLimits(config),
     concurrency: config.workerConcurrency,
-    maxStalls: config.jobMaxAttempts,
+    threadHeapMb: config.trainingThreadMaxOldGenMb,
+    lockMs: config.jobLockMs,
+    // BullMQ fails a job on the stall after maxStalledCount: JOB_MAX_ATTEMPTS runs in all.
+    maxStalls: config.jobMaxAttempts - 1,
     onError: (err) => logger.warn({ err }, 'training worker error'),
   });
   logger.info({ queue: config.queueName, concurrency: config.workerConcurrency, dataDir: config.dataDir }, 'training worker ready');

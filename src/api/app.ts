@@ -6,9 +6,13 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { clientErrorHandler, errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
+import { loadSheddingPlugin } from './plugins/load-shedding.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { registerRateLimits } from './plugins/rate-limit.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { checkpointsRoutes } from './routes/checkpoints/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -27,12 +31,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Reject rather than strip prototype-poisoning keys (secure-json-parse); the error handler says 400.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Routing errors (undecodable URL, over-long id) in the one error shape, as 404s: unknown ids.
+    frameworkErrors: frameworkErrorHandler,
+    // Malformed HTTP that never becomes a request: the same error shape, written to the socket.
+    clientErrorHandler,
+    // Requests arriving while the server closes get our 503 SHUTTING_DOWN (plugins/load-shedding.ts).
+    return503OnClosing: false,
+    trustProxy: deps.config.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(requestIdPlugin);
   await app.register(errorHandlerPlugin);
+  await app.register(jsonBodyPlugin);
+  await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: deps.config.overloadMaxEventLoopDelayMs });
+  await app.register(securityHeadersPlugin, { corsOrigins: deps.config.corsOrigins });
   await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin);
   await app.register(healthRoutes, { deps });
@@ -40,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.config.apiKeys);
+      await registerRateLimits(v1, deps.config);
       await v1.register(datasetsRoutes, { deps });
       await v1.register(modelsRoutes, { deps });
       await v1.register(checkpointsRoutes, { deps });

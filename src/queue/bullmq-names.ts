@@ -13,6 +13,8 @@ export interface BullmqSettings {
 export interface BullmqThreadData extends BullmqSettings {
   dataDir: string;
   limits: JobLimits;
+  /** The job lock's duration (JOB_LOCK_MS): how long an ownership check may wait out a Redis outage. */
+  lockMs: number;
 }
 
 export const cancelKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:cancel:${jobId}`;

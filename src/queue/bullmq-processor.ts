@@ -4,7 +4,7 @@
 
 import { DelayedError, UnrecoverableError, type SandboxedJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { workerData } from 'node:worker_threads';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../training/run-job.js';
 import type { JobRuntime, StopReason } from '../training/runtime.js';
@@ -15,6 +15,7 @@ import { RedisEventLog } from './redis-event-log.js';
 const settings = workerData as BullmqThreadData;
 /** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */
 const CANCEL_POLL_MS = 500;
+const LOCK_RETRY_MS = 250;
 
 let shared: { redis: Redis; events: RedisEventLog; deps: Promise<TrainingDeps> } | null = null;
 
@@ -25,6 +26,28 @@ function threadState() {
     shared = { redis, events: new RedisEventLog(redis, null, eventsPrefix(settings)), deps: openTrainingDeps(settings.dataDir, settings.limits) };
   }
   return shared;
+}
+
+/**
+ * Throws unless this worker's token still holds the job's lock. A Redis outage is waited out for up
+ * to one lock duration (a lock cannot outlive that unrenewed); after it, the check fails closed: a
+ * worker that cannot prove it owns the job writes nothing.
+ */
+async function assertLockHeld(redis: Redis, key: string, token: string | undefined, jobId: string): Promise<void> {
+  if (!token) return;
+  const deadline = Date.now() + settings.lockMs;
+  for (;;) {
+    let holder: string | null;
+    try {
+      holder = await redis.get(key);
+    } catch (err) {
+      if (Date.now() >= deadline) throw new Error(`job ${jobId}: cannot confirm this worker still holds its lock (${(err as Error).message}); not writing`);
+      await sleep(LOCK_RETRY_MS);
+      continue;
+    }
+    if (holder !== token) throw new Error(`job ${jobId}: this worker no longer holds its lock; not writing`);
+    return;
+  }
 }
 
 export default async function processTrainingJob(job: SandboxedJob<{ jobId: string }>, token?: string, signal?: AbortSignal): Promise<string> {
@@ -49,11 +72,7 @@ export default async function processTrainingJob(job: SandboxedJob<{ jobId: stri
       lastPoll = Date.now();
       if (await redis.exists(cancelKey(settings, jobId)).catch(() => 0)) stop('cancel');
     },
-    assertOwnership: async () => {
-      if (token && (await redis.get(lockKey(settings, String(job.id)))) !== token) {
-        throw new Error(`job ${jobId}: this worker no longer holds its lock; not writing`);
-      }
-    },
+    assertOwnership: () => assertLockHeld(redis, lockKey(settings, String(job.id)), token, jobId),
   };
   const outcome = await runTrainingJob(jobId, runtime, await deps);
   if (outcome === 'failed') {

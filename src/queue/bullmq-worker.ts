@@ -9,9 +9,12 @@ import { JobStore } from '../storage/job-store.js';
 import { cancelChannel, eventsPrefix, type BullmqThreadData } from './bullmq-names.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
+import { threadResourceLimits } from './training-threads.js';
 
 export interface TrainingWorkerOptions extends BullmqThreadData {
   concurrency: number;
+  /** V8 old-generation heap of each sandbox thread in MiB (0 = Node's default). */
+  threadHeapMb?: number;
   /** Times a job may lose its worker (stalled: killed, frozen) before it fails. */
   maxStalls: number;
   onError?: (err: unknown) => void;
@@ -34,6 +37,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   const events = new RedisEventLog(connection, null, eventsPrefix(options));
   const threadData: BullmqThreadData = {
     redisUrl: options.redisUrl, prefix: options.prefix, queueName: options.queueName, dataDir: options.dataDir, limits: options.limits,
+    lockMs: options.lockMs,
   };
 
   const worker = new Worker(options.queueName, compiledFile(import.meta.url, './bullmq-processor.js'), {
@@ -41,8 +45,12 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     prefix: options.prefix,
     concurrency: options.concurrency,
     useWorkerThreads: true,
-    workerThreadsOptions: { workerData: threadData },
+    workerThreadsOptions: { workerData: threadData, resourceLimits: threadResourceLimits(options.threadHeapMb ?? 0) },
     maxStalledCount: options.maxStalls,
+    // A killed worker's lock lapses after lockDuration; the next stalled check (any worker) re-queues
+    // its job, which then resumes from its last checkpoint. Both default to BullMQ's 30 s.
+    lockDuration: options.lockMs,
+    stalledInterval: options.lockMs,
   });
   worker.on('error', onError);
   worker.on('failed', (job: Job | undefined, err: Error) => {
@@ -50,7 +58,8 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
     if (!final) return;
     // The processor already recorded its own failures (endJob is then a no-op); this covers crashes.
-    const code = /stalled/i.test(err.message) ? 'WORKER_CRASHED' : 'PROCESSOR_ERROR';
+    // Stalled: the worker process died; "Unexpected exit code": BullMQ's sandbox thread died (out of heap, a crash).
+    const code = /stalled|unexpected exit code/i.test(err.message) ? 'WORKER_CRASHED' : 'PROCESSOR_ERROR';
     endJob(jobs, events, (job.data as { jobId: string }).jobId, 'failed', { code, message: err.message }).catch(onError);
   });
 

@@ -15,6 +15,8 @@ export interface EmbeddedQueueOptions {
   dataDir: string;
   limits: JobLimits;
   concurrency: number;
+  /** V8 old-generation heap of each training thread in MiB (0 = Node's default). */
+  threadHeapMb?: number;
   /** Runs of a job (crashes and transient errors included) before it fails for good. */
   maxAttempts: number;
   /** How long close() waits for running jobs to checkpoint. */
@@ -31,7 +33,7 @@ export class EmbeddedQueue implements TrainingQueue {
   private closed = false;
 
   constructor(private readonly options: EmbeddedQueueOptions) {
-    this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits }, {
+    this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits }, options.threadHeapMb ?? 0, {
       onEvent: (event) => void this.events.publish(event),
       onDone: (jobId, outcome) => this.onDone(jobId, outcome),
       onFailure: (jobId, failure) => void this.onFailure(jobId, failure).catch((err) => this.options.onError?.(err, jobId)),

@@ -15,7 +15,7 @@ export interface QueueDeps {
   onError?: (err: unknown, jobId?: string) => void;
 }
 
-type QueueConfig = Pick<Config, 'redisUrl' | 'dataDir' | 'workerConcurrency' | 'jobMaxAttempts' | 'shutdownTimeoutMs' | 'queueName' | 'queuePrefix' | 'jobLimits' | 'engineLimits'>;
+type QueueConfig = Pick<Config, 'redisUrl' | 'dataDir' | 'workerConcurrency' | 'jobMaxAttempts' | 'shutdownTimeoutMs' | 'queueName' | 'queuePrefix' | 'jobLimits' | 'engineLimits' | 'checkpointRetentionLast' | 'trainingThreadMaxOldGenMb'>;
 
 export async function createQueue(config: QueueConfig, deps: QueueDeps): Promise<TrainingQueue> {
   if (config.redisUrl) {
@@ -32,6 +32,7 @@ export async function createQueue(config: QueueConfig, deps: QueueDeps): Promise
     dataDir: config.dataDir,
     limits: jobLimits(config),
     concurrency: config.workerConcurrency,
+    threadHeapMb: config.trainingThreadMaxOldGenMb,
     maxAttempts: config.jobMaxAttempts,
     // Running jobs get most of SHUTDOWN_TIMEOUT_MS to checkpoint; the rest is for closing the server.
     shutdownGraceMs: Math.floor(config.shutdownTimeoutMs * 0.8),

@@ -1,7 +1,7 @@
 // A fixed-size pool of long-lived training threads (embedded mode). Each runs one job at a time;
 // a thread that dies is replaced and its job reported as crashed so the queue can retry or fail it.
 
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { compiledFile } from '../inference/compiled-path.js';
 import type { JobOutcome, StopReason } from '../training/runtime.js';
 import type { ThreadRequest, ThreadResponse, TrainingThreadData } from '../training/thread-protocol.js';
@@ -26,6 +26,8 @@ export class TrainingThreads {
   constructor(
     private readonly size: number,
     private readonly data: TrainingThreadData,
+    /** V8 old-generation heap per thread in MiB (0 = Node's default): a backstop, since typed arrays live outside it. */
+    private readonly heapMb: number,
     private readonly callbacks: ThreadCallbacks,
   ) {}
 
@@ -67,7 +69,7 @@ export class TrainingThreads {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.file, { workerData: this.data });
+    const worker = new Worker(this.file, { workerData: this.data, resourceLimits: threadResourceLimits(this.heapMb) });
     let lastError: Error | null = null;
     worker.on('message', (message: ThreadResponse) => this.onMessage(worker, message));
     worker.on('error', (err) => (lastError = err));
@@ -98,4 +100,9 @@ export class TrainingThreads {
     if (message.type === 'done') this.callbacks.onDone(message.jobId, message.outcome);
     else this.callbacks.onFailure(message.jobId, { code: 'PROCESSOR_ERROR', message: message.message });
   }
+}
+
+/** Worker-thread resource limits for a heap cap in MiB; none when 0. Shared with the BullMQ sandbox. */
+export function threadResourceLimits(heapMb: number): ResourceLimits | undefined {
+  return heapMb > 0 ? { maxOldGenerationSizeMb: heapMb } : undefined;
 }

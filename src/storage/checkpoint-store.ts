@@ -43,9 +43,16 @@ export class CheckpointStore {
       createdAt: new Date().toISOString(),
     };
     await ensureDir(join(this.root, record.modelId));
-    await writeFileAtomic(this.file(record, 'safetensors'), input.weights);
-    if (input.state) await writeFileAtomic(this.file(record, 'state'), input.state);
-    await writeJson(this.file(record, 'json'), record);
+    try {
+      await writeFileAtomic(this.file(record, 'safetensors'), input.weights);
+      if (input.state) await writeFileAtomic(this.file(record, 'state'), input.state);
+      await writeJson(this.file(record, 'json'), record);
+    } catch (err) {
+      // A failed write (a full disk) leaves nothing behind: earlier checkpoints are untouched, and
+      // the space this one took is given back.
+      await removeFiles(this.file(record, 'json'), this.file(record, 'safetensors'), this.file(record, 'state')).catch(() => undefined);
+      throw err;
+    }
     this.owners.set(record.id, record.modelId);
     for (const tag of tags.filter((t) => UNIQUE_TAGS.has(t))) await this.addTag(record.id, tag);
     return this.get(record.id, record.modelId);

@@ -2,11 +2,14 @@
 // them in job-store.ts). `openStorage` creates the directories; `checkWritable` backs /readyz.
 
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { DatasetStore } from './dataset-store.js';
 import { ModelStore } from './model-store.js';
-import { ensureDir, removeFiles } from './record-files.js';
+import { ensureDir, listDir, removeFiles } from './record-files.js';
+
+/** Temp files this old cannot belong to a live writer (an atomic write takes well under a second). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
 
 export { CheckpointStore } from './checkpoint-store.js';
 export { DatasetStore } from './dataset-store.js';
@@ -30,6 +33,7 @@ export async function openStorage(dataDir: string): Promise<Storage> {
     ModelStore.open(dataDir),
     CheckpointStore.open(dataDir),
   ]);
+  await sweepTempFiles(dataDir);
   const probe = join(dataDir, '.ready-probe');
   return {
     dataDir,
@@ -41,4 +45,12 @@ export async function openStorage(dataDir: string): Promise<Storage> {
       await removeFiles(probe);
     },
   };
+}
+
+/** Clears what writers killed between write and rename left in DATA_DIR's record directories. */
+async function sweepTempFiles(dataDir: string): Promise<void> {
+  const checkpoints = join(dataDir, 'checkpoints');
+  const dirs = [dataDir, join(dataDir, 'datasets'), join(dataDir, 'models'), join(dataDir, 'jobs'), join(dataDir, 'jobs', 'idempotency-keys'), checkpoints];
+  for (const model of await listDir(checkpoints)) dirs.push(join(checkpoints, model));
+  for (const dir of dirs) await removeStaleTempFiles(dir, STALE_TEMP_MS);
 }

@@ -87,6 +87,8 @@ export interface JobRecord extends JobResource {
   /** Trainer epoch when the job first started; lets a restarted job know how many epochs remain. */
   startEpoch: number | null;
   updatedAt: string;
+  /** Who submitted it (src/api/client-key.ts), for MAX_ACTIVE_JOBS_PER_CLIENT; absent on older records. */
+  clientKey?: string | null;
 }
 
 export interface JobFilter {
@@ -99,6 +101,7 @@ export interface NewJob {
   datasetId: string;
   config: JobConfig;
   idempotencyKey?: string | null;
+  clientKey?: string | null;
 }
 
 export function isTerminal(state: JobState): boolean {
@@ -106,7 +109,7 @@ export function isTerminal(state: JobState): boolean {
 }
 
 export function toJobResource(record: JobRecord): JobResource {
-  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, ...resource } = record;
+  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, ...resource } = record;
   return resource;
 }
 
@@ -157,6 +160,7 @@ export class JobStore {
       idempotencyKey: input.idempotencyKey ?? null,
       startEpoch: null,
       updatedAt: now,
+      clientKey: input.clientKey ?? null,
     };
     if (input.idempotencyKey != null) {
       const winner = await this.claimKey(input.idempotencyKey, job.id);
@@ -187,6 +191,12 @@ export class JobStore {
     const next = change(job) ?? job;
     await this.save(next);
     return next;
+  }
+
+  /** The job an idempotency key was claimed for, if any (a replayed request gets it back). */
+  async byIdempotencyKey(key: string): Promise<JobRecord | null> {
+    const claim = await readJson<{ jobId: string }>(this.keyPath(key));
+    return claim ? this.waitForJob(claim.jobId).catch(() => null) : null;
   }
 
   /** Forgets a job that was never accepted (its enqueue failed), releasing its idempotency key. */

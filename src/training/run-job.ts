@@ -8,6 +8,7 @@ import { openStorage, type CheckpointRecord, type CheckpointTag, type Storage } 
 import { asJobFailure, JobFailure } from './job-failure.js';
 import { prepareJob, type PreparedJob } from './prepare-job.js';
 import { ProgressTracker } from './progress.js';
+import { pruneCheckpoints } from './retention.js';
 import { stopReason, type JobLimits, type JobOutcome, type JobRuntime } from './runtime.js';
 
 export interface TrainingDeps {
@@ -79,8 +80,7 @@ class JobRun {
       state: 'running',
       startedAt: job.startedAt ?? new Date().toISOString(),
       startEpoch: firstEpoch,
-      // Epochs after the checkpoint we resume from are trained again; their old entries go.
-      history: job.history.filter((entry) => entry.epoch <= trainer.epoch),
+      history: resumedHistory(job.history, trainer, firstEpoch),
       checkpointIds: withOwn(job.checkpointIds, job.id, prepared.resumedFrom),
       progress: tracker.initial(trainer.epoch),
       error: null,
@@ -190,6 +190,9 @@ class JobRun {
     this.lastCheckpoint = record;
     this.batchesSinceCheckpoint = 0;
     this.job.checkpointIds = [...this.job.checkpointIds, record.id];
+    await this.runtime.assertOwnership();
+    const pruned = await pruneCheckpoints(this.deps.storage, this.deps.jobs, this.job, this.deps.limits.keepLastCheckpoints);
+    this.job.checkpointIds = this.job.checkpointIds.filter((id) => !pruned.includes(id));
     await this.save();
     await this.runtime.publish({ type: 'checkpoint', jobId: this.job.id, data: record });
   }
@@ -216,6 +219,19 @@ class JobRun {
   private publishState(): Promise<void> {
     return this.runtime.publish({ type: 'state', jobId: this.job.id, data: toJobResource(this.job) });
   }
+}
+
+/**
+ * The job's history as of the checkpoint it resumes from: epochs after it are trained again, so
+ * their old entries go; epochs up to it that the record missed (a crash between writing a checkpoint
+ * and the record) come back from the checkpoint's own history. Epochs before this job's first are
+ * another job's (a `resumeFrom`) and stay out.
+ */
+function resumedHistory(history: JobRecord['history'], trainer: Trainer, firstEpoch: number): JobRecord['history'] {
+  const kept = history.filter((entry) => entry.epoch <= trainer.epoch);
+  const known = new Set(kept.map((entry) => entry.epoch));
+  const recovered = trainer.history.filter((entry) => entry.epoch > firstEpoch && entry.epoch <= trainer.epoch && !known.has(entry.epoch));
+  return [...kept, ...recovered.map((entry) => ({ ...entry }))].sort((a, b) => a.epoch - b.epoch);
 }
 
 /** A checkpoint this job wrote but had not yet recorded when it crashed joins its list. */

@@ -31,12 +31,14 @@ export interface JobLimits {
   maxActivationBytes: number;
   /** The same caps models were created under (MAX_MODEL_PARAMS, ...), so a valid model also trains. */
   model: ModelLimits;
+  /** Newest checkpoints a job keeps besides its best, final and diverged ones (CHECKPOINT_RETENTION_LAST; 0 = all). */
+  keepLastCheckpoints: number;
 }
 
-export const NO_LIMITS: JobLimits = { timeLimitMs: 0, maxActivationBytes: Number.MAX_SAFE_INTEGER, model: DEFAULT_LIMITS };
+export const NO_LIMITS: JobLimits = { timeLimitMs: 0, maxActivationBytes: Number.MAX_SAFE_INTEGER, model: DEFAULT_LIMITS, keepLastCheckpoints: 0 };
 
-export function jobLimits(config: Pick<Config, 'jobLimits' | 'engineLimits'>): JobLimits {
-  return { ...config.jobLimits, model: config.engineLimits };
+export function jobLimits(config: Pick<Config, 'jobLimits' | 'engineLimits' | 'checkpointRetentionLast'>): JobLimits {
+  return { ...config.jobLimits, model: config.engineLimits, keepLastCheckpoints: config.checkpointRetentionLast };
 }
 
 /** What a run ended with, for the queue: `interrupted` goes back to the queue, `skipped` had nothing to do. */

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseSse, type SseEvent } from './sse.js';
+import { LIMITS_OFF } from './test-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,7 +19,7 @@ export interface ServiceProcess {
 export async function startProcess(file: string, env: Record<string, string>, ready: RegExp, timeoutMs = 20_000): Promise<ServiceProcess & { match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [`dist/${file}`], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...LIMITS_OFF, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -18,9 +18,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Rate limits, the per-client job cap and the overload 503 switched off: most tests are about what a
+ * request contains, not how many arrive or how busy the machine is (test/api/limits.test.ts and
+ * test/api/load-shedding.test.ts turn them on).
+ */
+export const LIMITS_OFF: Record<string, string> = {
+  RATE_LIMIT_JOBS_PER_MINUTE: '0',
+  RATE_LIMIT_PREDICT_PER_MINUTE: '0',
+  MAX_ACTIVE_JOBS_PER_CLIENT: '0',
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+};
+
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nn-api-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1', ...env });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1', ...LIMITS_OFF, ...env });
   const services = await createServices(config);
   const queue = await createQueue(config, { jobs: services.deps.jobs });
   const deps: AppDeps = { ...services.deps, queue };

@@ -22,7 +22,7 @@ async function harness(): Promise<QueueHarness> {
   await jobs.init();
   const queue = new BullmqQueue({ ...settings, jobs, maxAttempts: 3 });
   await queue.connected();
-  const worker = await startTrainingWorker({ ...settings, dataDir, limits: NO_LIMITS, concurrency: 1, maxStalls: 3 });
+  const worker = await startTrainingWorker({ ...settings, dataDir, limits: NO_LIMITS, lockMs: 30_000, concurrency: 1, maxStalls: 3 });
   return {
     queue, storage, jobs,
     async close() {

@@ -2,12 +2,16 @@
 // errors map through toHttpError; fastify's own errors (bad JSON, body limits, content types, schema
 // validation) are translated here. 5xx bodies hide their details; the log keeps them.
 
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, toHttpError } from '../../errors.js';
 import { isEngineError } from '../../engine/index.js';
-import { invalidRequest } from '../schemas/common.js';
+import { invalidRequest, pointer } from '../schemas/common.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** Where fastify validated: body paths stay relative to the body, others get a prefix. */
 const CONTEXT_PREFIX: Record<string, string> = { body: '', querystring: '/query', params: '/params', headers: '/headers' };
@@ -16,7 +20,13 @@ function fromFastify(err: FastifyError): AppError | null {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const prefix = CONTEXT_PREFIX[err.validationContext ?? 'body'] ?? '';
     return invalidRequest(
-      err.validation.map((v) => ({ path: `${prefix}${v.instancePath === '/' ? '' : v.instancePath}` || '/', message: v.message ?? 'invalid' })),
+      err.validation.flatMap((v) => {
+        const at = `${prefix}${v.instancePath === '/' ? '' : v.instancePath}`;
+        // A strict object's unknown keys: name each one (`/epoch`), not the object that holds them.
+        const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+        if (Array.isArray(keys) && keys.length > 0) return keys.map((key) => ({ path: pointer([String(key)], at), message: `unknown field "${String(key)}"` }));
+        return [{ path: at || '/', message: v.message ?? 'invalid' }];
+      }),
     );
   }
   switch (err.code) {
@@ -29,12 +39,18 @@ function fromFastify(err: FastifyError): AppError | null {
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
       return new AppError(413, 'PAYLOAD_TOO_LARGE', `request body over the limit: ${err.message}`);
+    case 'FST_PROTO_VIOLATION': // a multipart field named __proto__
+      return new AppError(400, 'INVALID_MULTIPART', `malformed multipart/form-data body: ${err.message}`);
+    case 'FST_ERR_BAD_URL': // undecodable percent-encoding, and
+    case 'FST_ERR_MAX_PARAM_LENGTH': // ids no UUID could be: both are unknown ids (API.md)
+      return new AppError(404, 'NOT_FOUND', `no resource at ${err.code === 'FST_ERR_BAD_URL' ? 'this malformed URL' : 'a path with so long a segment'}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported content type: ${err.message}`);
   }
   const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return new AppError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', err.message);
+  // Other malformed requests (a body shorter than its content-length, ...): the documented 400 code.
+  if (status >= 400 && status < 500) return new AppError(status, status === 404 ? 'NOT_FOUND' : status === 400 ? 'VALIDATION_ERROR' : 'BAD_REQUEST', err.message);
   return null;
 }
 
@@ -50,6 +66,42 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     .headers(http.headers)
     .type('application/json; charset=utf-8')
     .send({ error: { code: http.code, message: http.message, details: hidden ? [] : http.details, requestId: request.id } });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised while routing, before any hook runs (a URL that is
+ * not valid percent-encoding, a path segment over maxParamLength). Same shape as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  void sendError(request, reply, err);
+}
+
+/** Statuses and codes of HTTP-level failures, seen before fastify has a request (fastify's `clientErrorHandler`). */
+function clientFailure(code: string | undefined): [number, string, string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'];
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'HEADERS_TOO_LARGE', 'the request headers are over the size limit'];
+  return [400, 'VALIDATION_ERROR', 'the request is not valid HTTP/1.1'];
+}
+
+/**
+ * Malformed HTTP (a bad request line, an unparsable content-length, oversized headers): Node's parser
+ * rejects it before any route or hook, so the answer is written to the socket here, in the same error
+ * shape with a fresh request id, and the connection closed (as fastify's default does).
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = clientFailure(err.code);
+  const requestId = randomUUID();
+  this.log.info({ err, code, status, requestId }, message);
+  const body = JSON.stringify({ error: { code, message, details: [], requestId } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 export const errorHandlerPlugin = fp(

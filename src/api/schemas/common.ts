@@ -20,7 +20,12 @@ export function pointer(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix = ''): ErrorDetail[] {
-  return issues.map((issue) => ({ path: pointer(issue.path, prefix), message: issue.message }));
+  return issues.flatMap((issue) =>
+    // A strict object's unknown keys: name each one (`/labelz`), not the object that holds them.
+    issue.code === 'unrecognized_keys' && issue.keys.length > 0
+      ? issue.keys.map((key) => ({ path: pointer([...issue.path, key], prefix), message: `unknown field "${key}"` }))
+      : [{ path: pointer(issue.path, prefix), message: issue.message }],
+  );
 }
 
 /** The 400 for a list of details: its message names the first offending field. */

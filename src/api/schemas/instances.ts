@@ -19,10 +19,14 @@ export interface RowSchemas {
   size: number;
 }
 
+/** Values are stored and computed as float32: a larger finite double would become Infinity there. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const float32 = z.number().min(-FLOAT32_MAX, 'must fit in float32 (magnitude at most 3.4e38)').max(FLOAT32_MAX, 'must fit in float32 (magnitude at most 3.4e38)');
+
 export function rowSchemas(shape: readonly number[]): RowSchemas {
   const size = elementCount(shape);
-  const flat = z.array(z.number()).length(size, `expected ${size} numbers (flat row of shape [${shape.join(', ')}])`);
-  let nested: z.ZodType = z.number();
+  const flat = z.array(float32).length(size, `expected ${size} numbers (flat row of shape [${shape.join(', ')}])`);
+  let nested: z.ZodType = float32;
   for (let d = shape.length - 1; d >= 0; d--) {
     nested = z.array(nested).length(shape[d], `expected ${shape[d]} entries (dimension ${d} of shape [${shape.join(', ')}])`);
   }

@@ -13,7 +13,7 @@ import { parseNpy, toFloat32 } from './npy.js';
 
 const JSON_AT = { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' };
 
-export const jsonDatasetBody = z.object({
+export const jsonDatasetBody = z.strictObject({
   name: resourceName,
   inputShape: inputShapeSchema,
   inputs: z.array(z.unknown()).min(1),

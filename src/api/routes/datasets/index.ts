@@ -4,17 +4,26 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { AppError, conflict, isAppError } from '../../../errors.js';
+import { AppError, conflict, isAppError, validationError } from '../../../errors.js';
 import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery } from '../../schemas/common.js';
 import { assembleDataset, type DatasetDraft } from './assemble.js';
 import { fromCsv, fromJson, fromMultipart } from './formats.js';
 
+const csvText = new TextDecoder('utf-8', { fatal: true });
+
 export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const limit = deps.config.datasetBodyLimitBytes;
   await app.register(multipart, { limits: { fileSize: limit, files: 2, fields: 4, parts: 6 } });
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
+  // Decoded strictly: a lossy decode would store U+FFFD in class names where the client sent other bytes.
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => {
+    try {
+      done(null, csvText.decode(body as Buffer));
+    } catch {
+      done(validationError('the CSV body is not valid UTF-8', [{ path: '/csv', message: 'not valid UTF-8' }]), undefined);
+    }
+  });
 
   app.post('/datasets', { bodyLimit: limit }, async (request, reply) => {
     const record = await assembleDataset(deps.storage.datasets, await draftFrom(request));

@@ -3,10 +3,11 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { validateOptimizerConfig } from '../../../engine/index.js';
+import { validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
 import { AppError, conflict, notFound, validationError } from '../../../errors.js';
 import { isTerminal, toJobResource, type JobConfig, type JobRecord } from '../../../storage/job-store.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
+import { clientKey } from '../../client-key.js';
 import type { AppDeps, RouteOptions } from '../../deps.js';
 import { idParams } from '../../schemas/common.js';
 import { streamJobEvents } from './events.js';
@@ -19,11 +20,19 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => [...streams].forEach((end) => end()));
 
+  const perClient = new KeyedSerializer();
+
   app.post('/jobs', { schema: { body: createJobBody, headers: idempotencyHeaders } }, async (request, reply) => {
     const config = await checkJob(request.body, deps);
     const { modelId, datasetId } = request.body;
     const idempotencyKey = request.headers['idempotency-key'] ?? null;
-    const { job, created } = await jobs.create({ modelId, datasetId, config, idempotencyKey });
+    const client = clientKey(request, deps.config.apiKeys.length > 0);
+    // Check and create one at a time per client, so parallel submissions cannot all slip under the cap
+    // (within this process; across API processes the cap may be overshot by a few).
+    const { job, created } = await perClient.run(client, async () => {
+      await assertUnderJobCap(deps, client, idempotencyKey);
+      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client });
+    });
     if (created) {
       try {
         await queue.enqueue(job.id);
@@ -70,10 +79,21 @@ async function getJob(deps: AppDeps, id: string): Promise<JobRecord> {
   return job;
 }
 
-/** Checks what a schema cannot (ids exist, data fits, settings agree) and returns the stored config. */
+/** Checks what a schema cannot (ids exist, data fits, settings agree, limits hold) and returns the stored config. */
 async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> {
   const { models, datasets, checkpoints } = deps.storage;
+  const { maxEpochs, engineLimits, jobLimits } = deps.config;
+  if (body.epochs > maxEpochs) {
+    throw new AppError(422, 'LIMIT_EXCEEDED', `epochs ${body.epochs} is over the limit of ${maxEpochs} (MAX_EPOCHS)`, [{ path: '/epochs', message: `at most ${maxEpochs}` }]);
+  }
   const model = await models.get(body.modelId);
+  // The trainer refuses the same batch before it allocates; refusing here means nothing is stored or queued.
+  const perSample = validateSpec(model.spec, engineLimits).activationBytesPerSample;
+  if (perSample * body.batchSize > jobLimits.maxActivationBytes) {
+    throw new AppError(422, 'LIMIT_EXCEEDED', `batchSize ${body.batchSize} needs about ${formatBytes(perSample * body.batchSize)} of activations, over the limit of ${formatBytes(jobLimits.maxActivationBytes)} (JOB_MAX_ACTIVATION_BYTES)`, [
+      { path: '/batchSize', message: `at most ${Math.max(1, Math.floor(jobLimits.maxActivationBytes / perSample))} for this model` },
+    ]);
+  }
   assertDatasetFits(model, await datasets.get(body.datasetId));
   if (body.validationDatasetId !== null) {
     if (body.validationSplit > 0) {
@@ -92,4 +112,41 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
     throw new AppError(422, 'CONFIG_INVALID', `earlyStopping monitors ${monitor} but the job has no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validationSplit or validationDatasetId' }]);
   }
   return { ...config, optimizer, earlyStopping: earlyStopping ? { ...earlyStopping, monitor } : null };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KiB`;
+  return `${Math.ceil(bytes / (1024 * 1024))} MiB`;
+}
+
+/** MAX_ACTIVE_JOBS_PER_CLIENT: 429 JOB_LIMIT, unless this is a replay of an accepted request. */
+async function assertUnderJobCap(deps: AppDeps, client: string, idempotencyKey: string | null): Promise<void> {
+  const max = deps.config.maxActiveJobsPerClient;
+  if (max === 0) return;
+  if (idempotencyKey !== null && (await deps.jobs.byIdempotencyKey(idempotencyKey))) return;
+  const active = (await deps.jobs.unfinished()).filter((job) => job.clientKey === client);
+  if (active.length < max) return;
+  // The soonest a slot may free up: the shortest estimate among the client's running jobs, within reason.
+  const etas = active.map((job) => job.progress.etaSeconds).filter((eta): eta is number => eta !== null);
+  const retryAfter = Math.min(300, Math.max(1, Math.ceil(etas.length > 0 ? Math.min(...etas) : 30)));
+  throw new AppError(429, 'JOB_LIMIT', `${active.length} jobs of this client are queued or running; the limit is ${max} (MAX_ACTIVE_JOBS_PER_CLIENT)`, [], {
+    'retry-after': String(retryAfter),
+  });
+}
+
+/** Runs tasks one after another per key (a promise chain per key, dropped when idle). */
+class KeyedSerializer {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
 }

@@ -11,7 +11,7 @@ import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery, resourceName } from '../../schemas/common.js';
 
 /** The spec's own fields are the engine's business (one validator); here only its envelope. */
-const createModelBody = z.object({
+const createModelBody = z.strictObject({
   name: resourceName,
   spec: z.record(z.string(), z.unknown()),
 });

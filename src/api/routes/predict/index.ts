@@ -13,12 +13,12 @@ import type { AppDeps, RouteOptions } from '../../deps.js';
 import { checkpointSelector, idParams } from '../../schemas/common.js';
 import { packRows } from '../../schemas/instances.js';
 
-const predictBody = z.object({
+const predictBody = z.strictObject({
   instances: z.array(z.unknown()).min(1),
   checkpoint: checkpointSelector,
 });
 
-const evaluateBody = z.object({
+const evaluateBody = z.strictObject({
   datasetId: z.string().min(1),
   checkpoint: checkpointSelector,
 });
