@@ -24,7 +24,8 @@ export function describe(value: unknown): string {
     const text = JSON.stringify(value);
     return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
   } catch {
-    return String(value);
+    // Too deep or cyclic for JSON.stringify; String() would recurse the same way, so only name the kind.
+    return Array.isArray(value) ? 'an array nested too deeply to show' : `a ${typeof value} that cannot be shown`;
   }
 }
 

@@ -235,3 +235,11 @@ describe('summary', () => {
     expect(spec.layers[1]).toMatchObject({ strides: [1, 3], padding: 'valid' });
   });
 });
+
+describe('spec errors on pathological values', () => {
+  it('names a field holding an array nested 100,000 deep without overflowing the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => validateSpec({ input: deep, layers: [{ type: 'flatten' }], loss: 'mse' })).toThrow(/input must be .* received an array nested too deeply to show/);
+  });
+});
