@@ -3,24 +3,15 @@
 // close gracefully within SHUTDOWN_TIMEOUT_MS.
 
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError } from './config.js';
+import { closeOnSignal, configOrExit, runMain } from './process-lifecycle.js';
 import { startTrainingWorker } from './queue/bullmq-worker.js';
 import { jobLimits } from './training/runtime.js';
 
-function configOrExit(): Config {
-  try {
-    const config = loadConfig();
-    if (!config.redisUrl) throw new ConfigError('invalid configuration: REDIS_URL: required by the worker process');
-    return config;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  }
-}
-
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = configOrExit((c) => {
+    if (!c.redisUrl) throw new ConfigError('invalid configuration: REDIS_URL: required by the worker process');
+  });
   const logger = pino({ level: config.logLevel });
   const worker = await startTrainingWorker({
     redisUrl: config.redisUrl as string,
@@ -37,28 +28,9 @@ async function main(): Promise<void> {
   });
   logger.info({ queue: config.queueName, concurrency: config.workerConcurrency, dataDir: config.dataDir }, 'training worker ready');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down: checkpointing running jobs');
-    setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    try {
-      await worker.close();
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  closeOnSignal(logger, config.shutdownTimeoutMs, 'shutting down: checkpointing running jobs', async () => {
+    await worker.close();
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -4,18 +4,15 @@
 // and an assertion of the documented error shape.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp, type AppDeps } from '../../src/api/app.js';
-import { createServices } from '../../src/api/services.js';
-import { loadConfig } from '../../src/config.js';
+import type { AppDeps } from '../../src/api/app.js';
 import { endJob } from '../../src/queue/job-transitions.js';
 import { MemoryEventLog } from '../../src/queue/memory-event-log.js';
 import type { JobEvent, SubscribeOptions, TrainingQueue } from '../../src/queue/types.js';
 import type { JobStore } from '../../src/storage/job-store.js';
-import { LIMITS_OFF } from './test-app.js';
+import { createTestApp } from './test-app.js';
 
 /**
  * A TrainingQueue that records what it is asked and runs nothing: hostile requests must never
@@ -56,25 +53,8 @@ export interface HostileApp {
 }
 
 /** Rate limits and overload 503s are off (LIMITS_OFF): these tests are about what a request contains. */
-export async function createHostileApp(env: Record<string, string> = {}): Promise<HostileApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'nn-hostile-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1', ...LIMITS_OFF, ...env });
-  const services = await createServices(config);
-  const queue = new RecordingQueue(services.deps.jobs);
-  const deps: AppDeps = { ...services.deps, queue };
-  const app = await buildApp(deps);
-  await app.ready();
-  return {
-    app,
-    deps,
-    queue,
-    dataDir,
-    async close() {
-      await app.close();
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+export function createHostileApp(env: Record<string, string> = {}): Promise<HostileApp> {
+  return createTestApp(env, (jobs) => new RecordingQueue(jobs));
 }
 
 /** Every file and directory under `dir`, relative path -> "dir" or "<size> <sha256>", sorted by path. */

@@ -10,6 +10,8 @@ import { createServices } from '../../src/api/services.js';
 import { loadConfig } from '../../src/config.js';
 import { encodeSafetensors } from '../../src/engine/index.js';
 import { createQueue } from '../../src/queue/index.js';
+import type { TrainingQueue } from '../../src/queue/types.js';
+import type { JobStore } from '../../src/storage/job-store.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -30,17 +32,22 @@ export const LIMITS_OFF: Record<string, string> = {
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
 };
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** Builds the app; `makeQueue` replaces the embedded queue (e.g. a recording queue that never trains). */
+export async function createTestApp<Q extends TrainingQueue = TrainingQueue>(
+  env: Record<string, string> = {},
+  makeQueue?: (jobs: JobStore) => Q,
+): Promise<TestApp & { queue: Q }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nn-api-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1', ...LIMITS_OFF, ...env });
   const services = await createServices(config);
-  const queue = await createQueue(config, { jobs: services.deps.jobs });
+  const queue = makeQueue ? makeQueue(services.deps.jobs) : ((await createQueue(config, { jobs: services.deps.jobs })) as Q);
   const deps: AppDeps = { ...services.deps, queue };
   const app = await buildApp(deps);
   await app.ready();
   return {
     app,
     deps,
+    queue,
     dataDir,
     async close() {
       await app.close();

@@ -1,0 +1,50 @@
+// What the API and worker processes share around their main(): configuration that exits with a
+// message naming the bad variable, and a SIGTERM/SIGINT handler that closes gracefully within a
+// deadline and otherwise exits non-zero.
+
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+/** Loads and checks the configuration; a ConfigError prints its message and exits 1. */
+export function configOrExit(check: (config: Config) => void): Config {
+  try {
+    const config = loadConfig();
+    check(config);
+    return config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/** On the first SIGTERM/SIGINT runs `close`, then exits 0; exits 1 when it fails or outlasts `timeoutMs`. */
+export function closeOnSignal(logger: Logger, timeoutMs: number, message: string, close: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, message);
+    setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    try {
+      await close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Runs a process's main(), printing anything it throws and exiting 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
