@@ -4,7 +4,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
+# assembly/ and scripts/: the build regenerates the WebAssembly kernel module when its source changed.
 COPY tsconfig.json tsconfig.build.json ./
+COPY assembly ./assembly
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
