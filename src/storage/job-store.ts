@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OptimizerConfig } from '../engine/index.js';
+import type { EpochMetrics, OptimizerConfig } from '../engine/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { isUuid, newId } from './ids.js';
 import { newestFirst, paginate } from './pagination.js';
@@ -49,14 +49,8 @@ export interface JobProgress {
   etaSeconds: number | null;
 }
 
-export interface JobHistoryEntry {
-  epoch: number;
-  loss: number;
-  accuracy: number | null;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  seconds: number;
-}
+/** A history entry is the engine's per-epoch metrics, stored as they are. */
+export type JobHistoryEntry = EpochMetrics;
 
 export interface JobError {
   code: string;
