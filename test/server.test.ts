@@ -57,43 +57,39 @@ describe('server process', () => {
     expect(server.output()).toMatch(/PORT/);
   });
 
-  // (That distributed mode defaults HOST to 0.0.0.0 is test/config.test.ts's.)
-  it('in distributed mode requires the API key on /v1 (not on /healthz)', async () => {
+  /** Starts the server in distributed mode with `env`, runs `check` against its base URL, expects a clean SIGTERM exit, cleans up. */
+  async function withDistributedServer(env: Record<string, string>, check: (base: string) => Promise<void>): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'nn-server-'));
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const server = start({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', REDIS_URL: redisUrl, API_KEYS: 'secret', QUEUE_PREFIX: `server-test-${process.pid}` });
+    const prefix = `server-test-${process.pid}`;
+    const server = start({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ...env });
     try {
       await server.listening;
       const port = /Server listening at http:\/\/[\d.]+:(\d+)/.exec(server.output())?.[1];
-      const base = `http://127.0.0.1:${port}`;
+      await check(`http://127.0.0.1:${port}`);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+      await deleteKeys(redisUrl, prefix);
+    }
+  }
+
+  // (That distributed mode defaults HOST to 0.0.0.0 is test/config.test.ts's.)
+  it('in distributed mode requires the API key on /v1 (not on /healthz)', async () => {
+    await withDistributedServer({ API_KEYS: 'secret' }, async (base) => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/v1/models`)).status).toBe(401);
       expect((await fetch(`${base}/v1/models`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${base}/v1/models`, { headers: { authorization: 'Bearer secret' } })).status).toBe(200);
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-    } finally {
-      server.child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
-      await deleteKeys(redisUrl, `server-test-${process.pid}`);
-    }
+    });
   });
 
   it('starts in distributed mode without keys only with ALLOW_ANONYMOUS=true', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'nn-server-'));
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const server = start({ PORT: '0', DATA_DIR: dataDir, REDIS_URL: redisUrl, ALLOW_ANONYMOUS: 'true', QUEUE_PREFIX: `server-test-${process.pid}` });
-    try {
-      await server.listening;
-      const port = /Server listening at http:\/\/[\d.]+:(\d+)/.exec(server.output())?.[1];
-      expect((await fetch(`http://127.0.0.1:${port}/v1/models`)).status).toBe(200);
-      server.child.kill('SIGTERM');
-      expect(await server.exited).toBe(0);
-    } finally {
-      server.child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
-      await deleteKeys(redisUrl, `server-test-${process.pid}`);
-    }
+    await withDistributedServer({ ALLOW_ANONYMOUS: 'true' }, async (base) => {
+      expect((await fetch(`${base}/v1/models`)).status).toBe(200);
+    });
   });
 
   it('refuses distributed mode without API_KEYS before touching Redis', async () => {
