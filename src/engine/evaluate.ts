@@ -4,7 +4,7 @@
 import type { TrainingData } from './fit.js';
 import { argmax } from './losses.js';
 import type { Model } from './model.js';
-import { allocate } from './tensor.js';
+import { allocate } from './allocate.js';
 import { BatchBuffers, prepareData, type PreparedData } from './training-data.js';
 
 export interface Evaluation {

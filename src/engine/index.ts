@@ -23,6 +23,6 @@ export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { SafetensorsTensor, SafetensorsFile } from './safetensors.js';
 export { Rng } from './random.js';
 export { setKernel, getKernel } from './kernels/kernel.js';
-export type { MatMulKernel } from './kernels/kernel.js';
+export type { MatMulKernel } from './kernels/matmul-kernel.js';
 export { typescriptKernel } from './kernels/gemm.js';
 export { wasmKernel, wasmSimdAvailable } from './kernels/wasm-kernel.js';

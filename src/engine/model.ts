@@ -11,7 +11,8 @@ import { Rng } from './random.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 import { decodeCheckpoint } from './serialize.js';
 import type { ActivationName, ModelLimits, ModelSpec } from './spec.js';
-import { ensureCapacity, type Float, type Precision } from './tensor.js';
+import { ensureCapacity } from './allocate.js';
+import type { Float, Precision } from './tensor.js';
 
 export interface ModelOptions {
   /** Seed for weight initialisation (default 0). */

@@ -12,7 +12,8 @@ import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSt
 import { Rng, type RngState } from './random.js';
 import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
-import { allocate, type Float, type Precision } from './tensor.js';
+import { allocate } from './allocate.js';
+import type { Float, Precision } from './tensor.js';
 import { BatchBuffers, prepareData, splitValidation, type PreparedData } from './training-data.js';
 
 export interface TrainerOptions {

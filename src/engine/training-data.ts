@@ -6,7 +6,8 @@ import type { TrainingData } from './fit.js';
 import type { BatchTargets } from './losses.js';
 import type { Model } from './model.js';
 import { Rng } from './random.js';
-import { allocate, type Float } from './tensor.js';
+import { allocate } from './allocate.js';
+import type { Float } from './tensor.js';
 
 /** Data in the form the loss reads: class indices or dense target rows. */
 export interface PreparedData {

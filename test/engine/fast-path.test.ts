@@ -9,7 +9,8 @@ import {
   Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
 } from '../../src/engine/index.js';
 import { col2im, im2col } from '../../src/engine/kernels/im2col.js';
-import { windowGeometry, type Window2d } from '../../src/engine/layers/geometry.js';
+import type { Window2d } from '../../src/engine/kernels/window2d.js';
+import { windowGeometry } from '../../src/engine/layers/geometry.js';
 import { CNN_SPEC, MLP_SPEC } from '../helpers/mnist.js';
 import { uniform } from './engine-helpers.js';
 

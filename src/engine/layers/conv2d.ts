@@ -8,8 +8,9 @@
 import { col2im, im2col } from '../kernels/im2col.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { Conv2dSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import type { Window2d } from './geometry.js';
+import { ensureCapacity } from '../allocate.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import type { Window2d } from '../kernels/window2d.js';
 import { ActivationStage, makeParameter, sumRows, type Layer, type Parameter } from './layer.js';
 
 /**

@@ -3,7 +3,8 @@
 
 import { getKernel } from '../kernels/kernel.js';
 import type { DenseSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
+import { ensureCapacity } from '../allocate.js';
+import type { Float, Precision, Shape } from '../tensor.js';
 import { ActivationStage, makeParameter, sumRows, type ForwardContext, type Layer, type Parameter } from './layer.js';
 
 export class DenseLayer implements Layer {

@@ -23,14 +23,6 @@ export function windowGeometry(input: number, kernel: number, stride: number, pa
   return { out: Math.floor(span / stride) + 1, before: pad };
 }
 
-export interface Window2d {
-  inH: number; inW: number; channels: number;
-  kH: number; kW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  outH: number; outW: number;
-}
-
 export function toPair(value: number | [number, number]): [number, number] {
   return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }

@@ -6,7 +6,8 @@ import { createActivation, type Activation } from '../activations.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { Rng } from '../random.js';
 import type { ActivationName, LayerType } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
+import { ensureCapacity } from '../allocate.js';
+import type { Float, Precision, Shape } from '../tensor.js';
 
 export interface Parameter {
   /** `weight` or `bias`; the safetensors name is `layers.{index}.{name}`. */

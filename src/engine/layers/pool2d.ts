@@ -5,8 +5,9 @@
 
 import { getKernel } from '../kernels/kernel.js';
 import type { Pool2dSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import type { Window2d } from './geometry.js';
+import { ensureCapacity } from '../allocate.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import type { Window2d } from '../kernels/window2d.js';
 import type { Layer } from './layer.js';
 
 export class Pool2dLayer implements Layer {

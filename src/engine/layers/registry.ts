@@ -10,7 +10,8 @@ import {
 } from '../spec-fields.js';
 import { Conv2dLayer } from './conv2d.js';
 import { DenseLayer } from './dense.js';
-import { toPair, windowGeometry, type Window2d } from './geometry.js';
+import type { Window2d } from '../kernels/window2d.js';
+import { toPair, windowGeometry } from './geometry.js';
 import type { Layer } from './layer.js';
 import { Pool2dLayer } from './pool2d.js';
 import { ActivationLayer, DropoutLayer, FlattenLayer } from './shape-only.js';

@@ -3,7 +3,8 @@
 
 import { createActivation, type Activation } from '../activations.js';
 import type { ActivationLayerSpec } from '../spec.js';
-import { ensureCapacity, sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
+import { ensureCapacity } from '../allocate.js';
+import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
 import type { ForwardContext, Layer } from './layer.js';
 
 export class FlattenLayer implements Layer {

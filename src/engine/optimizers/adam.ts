@@ -2,7 +2,8 @@
 // m ← m + (1-β1)(g - m), v ← β2·v + (1-β2)·g², p ← p - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε).
 
 import type { Parameter } from '../layers/layer.js';
-import { allocate, type Float, type Precision } from '../tensor.js';
+import { allocate } from '../allocate.js';
+import type { Float, Precision } from '../tensor.js';
 import type { AdamConfig, Optimizer, OptimizerState } from './optimizer.js';
 
 export class Adam implements Optimizer {

@@ -2,7 +2,8 @@
 // starts as a copy of the first gradient, then buf = momentum·buf + g.
 
 import type { Parameter } from '../layers/layer.js';
-import { allocate, type Float, type Precision } from '../tensor.js';
+import { allocate } from '../allocate.js';
+import type { Float, Precision } from '../tensor.js';
 import type { Optimizer, OptimizerState, SgdConfig } from './optimizer.js';
 
 export class Sgd implements Optimizer {
