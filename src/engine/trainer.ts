@@ -7,8 +7,11 @@ import { EngineError } from './errors.js';
 import { evaluatePrepared } from './evaluate.js';
 import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js';
 import { getKernel } from './kernels/kernel.js';
+import { checkBatchActivationMemory } from './activation-memory.js';
+import type { LayerRegistry } from './layers/registry.js';
 import { Model } from './model.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers/optimizer.js';
+import { optimizerTensorName, restoreOptimizerState } from './optimizers/optimizer-state.js';
+import { createOptimizer, OPTIMIZERS, type ConfiguredOptimizer, type OptimizerConfig, type ResolvedOptimizerConfig } from './optimizers/registry.js';
 import { Rng, type RngState } from './random.js';
 import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
@@ -21,6 +24,8 @@ export interface TrainerOptions {
   optimizer: OptimizerConfig;
   limits?: Partial<ModelLimits>;
   precision?: Precision;
+  /** The layer types the spec may use (default: the built-in ones). */
+  layers?: LayerRegistry;
 }
 
 /** Running sums of the epoch in progress (kept so a mid-epoch resume reports the same metrics). */
@@ -37,8 +42,10 @@ interface TrainerState {
   spec: ModelSpec;
   precision: Precision;
   seed: number;
-  optimizer: OptimizerConfig;
+  optimizer: ResolvedOptimizerConfig;
   optimizerStep: number;
+  /** The optimizer's state slots stored as tensors (absent in checkpoints written before it was recorded). */
+  optimizerSlots?: string[];
   epoch: number;
   step: number;
   rng: RngState;
@@ -57,12 +64,13 @@ const emptyProgress = (): EpochProgress => ({ lossSum: 0, correct: 0, judged: 0,
 const now = () => globalThis.performance.now();
 
 export class Trainer {
-  private optimizer: Optimizer;
+  private optimizer: ConfiguredOptimizer;
   private rng: Rng;
   private epochRng: RngState | null = null;
   private step = 0;
   private progress = emptyProgress();
   private early: EarlyStoppingState = { best: null, bestEpoch: null, wait: 0 };
+  /** Every state tensor (parameters and buffers) of the best epoch, for restoreBest. */
   private bestWeights: Float[] | null = null;
   private completedEpochs = 0;
   private readonly pastEpochs: EpochMetrics[] = [];
@@ -73,7 +81,7 @@ export class Trainer {
   }
 
   static create(spec: unknown, options: TrainerOptions): Trainer {
-    const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision });
+    const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision, layers: options.layers });
     return new Trainer(model, options.seed, options.optimizer);
   }
 
@@ -84,18 +92,19 @@ export class Trainer {
     return trainer;
   }
 
-  /** Restores the whole state. A different optimizer type starts that optimizer fresh; the same type keeps its buffers. */
-  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits> } = {}): Trainer {
+  /**
+   * Restores the whole state. A different optimizer type starts that optimizer fresh; the same type
+   * keeps its state, which must match the optimizer's slots exactly (CHECKPOINT_INVALID otherwise).
+   */
+  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits>; layers?: LayerRegistry } = {}): Trainer {
     const { state, tensors } = decodeCheckpoint<TrainerState>(bytes);
-    const model = Model.build(state.spec, { precision: state.precision, limits: options.limits });
+    const model = Model.build(state.spec, { precision: state.precision, limits: options.limits, layers: options.layers });
     const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer);
-    model.setParameterValues(tensors, 'state.');
+    model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
-      const slots: OptimizerState['slots'] = {};
-      for (const slot of slotNames(state.optimizer.type)) {
-        slots[slot] = model.parameters.map(({ name }) => tensors.get(`optimizer.${name}.${slot}`) ?? null);
-      }
-      trainer.optimizer.setState({ step: state.optimizerStep, slots });
+      const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
+      const parameters = model.parameters.map(({ name, param }) => ({ name, length: param.value.length }));
+      trainer.optimizer.setState(restoreOptimizerState(saved, OPTIMIZERS.get(saved.type).slots, tensors, parameters));
     }
     trainer.completedEpochs = state.epoch;
     trainer.step = state.step;
@@ -104,7 +113,7 @@ export class Trainer {
     trainer.progress = state.progress;
     trainer.pastEpochs.push(...state.history);
     trainer.early = state.earlyStopping;
-    if (state.hasBestWeights) trainer.bestWeights = model.parameters.map(({ name }) => tensors.get(`best.${name}`)!);
+    if (state.hasBestWeights) trainer.bestWeights = model.readState(tensors, 'best.');
     return trainer;
   }
 
@@ -129,6 +138,7 @@ export class Trainer {
       seed: this.seed,
       optimizer: this.optimizer.config,
       optimizerStep: optimizerState.step,
+      optimizerSlots: Object.keys(optimizerState.slots),
       epoch: this.completedEpochs,
       step: this.step,
       rng: this.rng.getState(),
@@ -141,11 +151,12 @@ export class Trainer {
       kernel: getKernel().name,
     };
     const tensors: [string, Float][] = [];
-    this.model.parameters.forEach(({ name, param }, i) => {
-      tensors.push([`state.${name}`, param.value]);
-      for (const [slot, buffers] of Object.entries(optimizerState.slots)) {
-        const buffer = buffers[i];
-        if (buffer) tensors.push([`optimizer.${name}.${slot}`, buffer]);
+    let parameterIndex = 0;
+    this.model.state.forEach(({ name, tensor }, i) => {
+      tensors.push([`state.${name}`, tensor.value]);
+      if (tensor.role === 'parameter') {
+        for (const [slot, buffers] of Object.entries(optimizerState.slots)) tensors.push([optimizerTensorName(name, slot), buffers[parameterIndex]]);
+        parameterIndex++;
       }
       if (this.bestWeights) tensors.push([`best.${name}`, this.bestWeights[i]]);
     });
@@ -154,10 +165,7 @@ export class Trainer {
 
   async fit(data: TrainingData, config: FitConfig): Promise<FitResult> {
     const { epochs, batchSize } = checkFitConfig(config);
-    const perSample = this.model.activationBytesPerSample;
-    if (config.maxActivationBytes !== undefined && perSample * batchSize > config.maxActivationBytes) {
-      throw new EngineError('LIMIT_EXCEEDED', `batchSize ${batchSize} needs about ${Math.ceil((perSample * batchSize) / 1048576)} MiB of activations, over the cap of ${Math.floor(config.maxActivationBytes / 1048576)} MiB`, [{ path: '/batchSize', message: 'activation memory over the cap' }]);
-    }
+    if (config.maxActivationBytes !== undefined) checkBatchActivationMemory(this.model.activationBytesPerSample, batchSize, config.maxActivationBytes);
     let train = prepareData(this.model, data);
     let validation: PreparedData | null = config.validationData ? prepareData(this.model, config.validationData, 'validationData') : null;
     if (!validation && config.validationSplit) [train, validation] = splitValidation(train, config.validationSplit, this.seed);
@@ -180,6 +188,8 @@ export class Trainer {
     const previous = params.map((p) => allocate(this.model.precision, p.value.length));
     const grads = params.map((p) => p.grad);
     const values = params.map((p) => p.value);
+    // Early stopping's best weights are the whole state: buffers (running statistics) go with the weights.
+    const stateValues = this.model.state.map(({ tensor }) => tensor.value);
     const ctx = { training: true, rng: this.rng };
     let samplesSeen = 0;
     let stoppedEarly = false;
@@ -226,10 +236,10 @@ export class Trainer {
       this.progress.seconds += (now() - started) / 1000;
       const metrics = this.finishEpoch(epochNumber, validation);
       if (early) {
-        if (early.update(metrics) && config.earlyStopping?.restoreBest) this.bestWeights = params.map((p) => p.value.slice());
+        if (early.update(metrics) && config.earlyStopping?.restoreBest) this.bestWeights = stateValues.map((v) => v.slice());
         stoppedEarly = early.shouldStop;
         if (stoppedEarly && config.earlyStopping?.restoreBest && this.bestWeights) {
-          params.forEach((p, i) => p.value.set(this.bestWeights![i]));
+          stateValues.forEach((v, i) => v.set(this.bestWeights![i]));
         }
       }
       await config.onEpochEnd?.(metrics);
@@ -294,8 +304,4 @@ function allFinite(arrays: Float[]): boolean {
     if (sum !== 0) return false; // x * 0 is NaN exactly when x is NaN or infinite
   }
   return true;
-}
-
-function slotNames(type: OptimizerConfig['type']): string[] {
-  return type === 'sgd' ? ['momentum_buffer'] : ['exp_avg', 'exp_avg_sq'];
 }
