@@ -1,7 +1,7 @@
 // The protocol every layer implements, and the entry that describes a layer type to the rest of the
 // engine (its spec fields, shape inference with its tensors, construction). Layers work on whole
-// batches stored contiguously, channels last ([N, H, W, C] or [N, F]); buffers are sized once per
-// batch size and reused, so a training step allocates nothing.
+// batches stored contiguously, channels last ([N, H, W, C] or [N, F]); their working arrays are
+// sized once per batch size and reused, so a training step allocates nothing.
 
 import type { Activation } from '../activations.js';
 import type { Rng } from '../random.js';
