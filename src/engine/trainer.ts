@@ -76,7 +76,7 @@ export class Trainer {
   private readonly pastEpochs: EpochMetrics[] = [];
 
   private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig) {
-    this.optimizer = createOptimizer(optimizer, model.parameters.length, model.precision);
+    this.optimizer = createOptimizer(optimizer, model.precision);
     this.rng = new Rng(seed, 'training');
   }
 
@@ -184,12 +184,19 @@ export class Trainer {
     const last = this.model.layers[this.model.layers.length - 1];
     const params = this.model.parameters.map((p) => p.param);
     // The weights before each update: a finite gradient can still overflow a weight (float32), and the
-    // divergence guard promises the last finite weights.
+    // divergence guard promises the last finite weights (and the buffers that go with them).
     const previous = params.map((p) => allocate(this.model.precision, p.value.length));
     const grads = params.map((p) => p.grad);
     const values = params.map((p) => p.value);
     // Early stopping's best weights are the whole state: buffers (running statistics) go with the weights.
     const stateValues = this.model.state.map(({ tensor }) => tensor.value);
+    // Buffers change in the forward pass: kept from before it, so a step that diverges leaves no trace.
+    const bufferValues = this.model.state.flatMap(({ tensor }) => (tensor.role === 'buffer' ? [tensor.value] : []));
+    const buffersBefore = bufferValues.map((v) => v.slice());
+    const divergence = (epoch: number, why: string) => {
+      bufferValues.forEach((v, i) => v.set(buffersBefore[i]));
+      return this.diverged(epoch, why);
+    };
     const ctx = { training: true, rng: this.rng };
     let samplesSeen = 0;
     let stoppedEarly = false;
@@ -207,16 +214,17 @@ export class Trainer {
         const size = Math.min(batchSize, train.count - start);
         buffers.gather(order, start, size);
         ctx.rng = this.rng;
+        bufferValues.forEach((v, i) => buffersBefore[i].set(v));
         const y = this.model.forward(buffers.inputs, size, ctx);
         const loss = this.model.loss.compute(y, last.preActivation ?? y, buffers.targets, size, width, grad);
-        if (!Number.isFinite(loss)) throw this.diverged(epochNumber, `loss is ${loss}`);
+        if (!Number.isFinite(loss)) throw divergence(epochNumber, `loss is ${loss}`);
         this.model.backward(grad, size, this.model.loss.fused);
-        if (!allFinite(grads)) throw this.diverged(epochNumber, 'a gradient is not finite');
+        if (!allFinite(grads)) throw divergence(epochNumber, 'a gradient is not finite');
         values.forEach((v, i) => previous[i].set(v));
         this.optimizer.step(params);
         if (!allFinite(values)) {
           values.forEach((v, i) => v.set(previous[i]));
-          throw this.diverged(epochNumber, 'the update made a weight non-finite');
+          throw divergence(epochNumber, 'the update made a weight non-finite');
         }
         const counted = this.model.loss.countCorrect(y, buffers.targets, size, width);
         this.progress.lossSum += loss * size;

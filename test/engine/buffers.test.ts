@@ -85,6 +85,16 @@ describe('buffers travel with the weights', () => {
     }
   });
 
+  it('a step that diverges leaves the buffers as they were before it, like the weights', async () => {
+    const t = Trainer.create(SPEC, { seed: 3, optimizer: { type: 'sgd', learningRate: 10 }, precision: 'float32', layers: WITH_TRACK_MEAN });
+    const error = await t.fit(DATA, { ...FIT, epochs: 100 }).then(() => null, (err: EngineError) => err);
+    expect(error?.code).toBe('DIVERGED');
+    const [, epoch, step] = /epoch (\d+), step (\d+)/.exec(error!.message)!.map(Number);
+    // The failed step is not counted: the counter holds the steps that completed, 2 an epoch.
+    expect([...buffer(t.model, 'layers.0.num_batches_tracked')]).toEqual([2 * (epoch - 1) + step - 1]);
+    expect([...buffer(t.model, 'layers.0.running_mean')].every(Number.isFinite)).toBe(true);
+  });
+
   it('checkpoints round-trip them: 2 epochs + checkpoint + 2 epochs === 4 epochs straight, counter included', async () => {
     const straight = trainer();
     await straight.fit(DATA, { ...FIT, epochs: 4 });

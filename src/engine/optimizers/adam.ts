@@ -30,7 +30,7 @@ export const adamOptimizer: OptimizerEntry<Required<AdamConfig>, typeof ADAM_FIE
   fields: ADAM_FIELDS,
   resolve: ({ learningRate, beta1, beta2, epsilon, weightDecay }) => ({ type: 'adam', learningRate, beta1, beta2, epsilon, weightDecay }),
   slots: ['exp_avg', 'exp_avg_sq'],
-  create: (config, _paramCount, precision) => new Adam(config, precision),
+  create: (config, precision) => new Adam(config, precision),
 };
 
 export class Adam implements Optimizer {

@@ -38,7 +38,8 @@ export interface OptimizerEntry<Config extends { type: string; learningRate: num
   resolve(values: FieldValues<Fields>, ctx: FieldContext): Config;
   /** Names of the per-parameter state slots, as checkpoints store them: `optimizer.{parameter}.{slot}`. */
   readonly slots: readonly string[];
-  create(config: Config, paramCount: number, precision: Precision): Optimizer;
+  /** A fresh optimizer; its buffers are allocated by the first step, when it sees the parameters. */
+  create(config: Config, precision: Precision): Optimizer;
 }
 
 /** weightDecay as torch.optim.SGD and Adam take it: L2, added to the gradient. */

@@ -32,7 +32,7 @@ export interface ConfiguredOptimizer extends Optimizer {
   readonly config: ResolvedOptimizerConfig;
 }
 
-export function createOptimizer(raw: unknown, paramCount: number, precision: Precision): ConfiguredOptimizer {
+export function createOptimizer(raw: unknown, precision: Precision): ConfiguredOptimizer {
   const config = validateOptimizerConfig(raw);
-  return OPTIMIZERS.get(config.type).create(config, paramCount, precision) as ConfiguredOptimizer;
+  return OPTIMIZERS.get(config.type).create(config, precision) as ConfiguredOptimizer;
 }

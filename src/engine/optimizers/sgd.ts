@@ -31,7 +31,7 @@ export const sgdOptimizer: OptimizerEntry<Required<SgdConfig>, typeof SGD_FIELDS
     return { type: 'sgd', learningRate, momentum, nesterov, weightDecay };
   },
   slots: ['momentum_buffer'],
-  create: (config, _paramCount, precision) => new Sgd(config, precision),
+  create: (config, precision) => new Sgd(config, precision),
 };
 
 export class Sgd implements Optimizer {
