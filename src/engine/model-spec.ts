@@ -6,8 +6,8 @@ import { formatBytes, layerActivationBytes } from './activation-memory.js';
 import type { LayerInput, LayerPlan } from './layers/layer.js';
 import { LAYERS, type LayerRegistry, type LayerSpec } from './layers/registry.js';
 import { LOSSES } from './losses.js';
-import { DEFAULT_LIMITS, type ModelLimits, type ModelSpec } from './spec.js';
 import { describe, isObject, readField, readFields, readType, rejectUnknownKeys, specError, type FieldContext } from './spec-fields.js';
+import { DEFAULT_LIMITS, type ModelLimits, type ModelSpec } from './spec.js';
 import { formatShape, sizeOf } from './tensor.js';
 
 export interface LayerSummary {

@@ -2,6 +2,7 @@
 // (parameters and buffers) in spec order, prediction, and weight import/export in PyTorch's names
 // and layouts (safetensors).
 
+import type { ActivationName } from './activations.js';
 import { ensureCapacity } from './allocate.js';
 import { EngineError } from './errors.js';
 import { initialize } from './init.js';
@@ -13,7 +14,6 @@ import { planModel, type ModelSummary } from './model-spec.js';
 import { Rng } from './random.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsDtype, type SafetensorsTensor } from './safetensors.js';
 import { decodeCheckpoint } from './serialize.js';
-import type { ActivationName } from './activations.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
 import { sizeOf, type Float, type Precision } from './tensor.js';
 

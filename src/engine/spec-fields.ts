@@ -9,7 +9,7 @@ export type Raw = Record<string, unknown>;
 export type Pair = number | [number, number];
 
 interface FieldBase {
-  /** Missing is an error (a field is required, has a default, or is left out of the result). */
+  /** Missing is an error. A field that is not required has a `default`, a `defaultFrom` rule, or stays out of the result. */
   readonly required?: true;
   /** For a default that depends on other fields (no `default` then): what it is, in words. */
   readonly defaultFrom?: string;

@@ -2,12 +2,13 @@
 // early stopping). fit() runs the loop; checkpoint() serialises everything so that training 2
 // epochs, saving, loading and training 2 more is bit-identical to training 4 epochs straight.
 
+import { checkBatchActivationMemory } from './activation-memory.js';
+import { allocate } from './allocate.js';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { EngineError } from './errors.js';
 import { evaluatePrepared } from './evaluate.js';
 import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js';
 import { getKernel } from './kernels/kernel.js';
-import { checkBatchActivationMemory } from './activation-memory.js';
 import type { LayerRegistry } from './layers/registry.js';
 import { Model } from './model.js';
 import { optimizerTensorName, restoreOptimizerState } from './optimizers/optimizer-state.js';
@@ -15,7 +16,6 @@ import { createOptimizer, OPTIMIZERS, type ConfiguredOptimizer, type OptimizerCo
 import { Rng, type RngState } from './random.js';
 import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
-import { allocate } from './allocate.js';
 import type { Float, Precision } from './tensor.js';
 import { BatchBuffers, prepareData, splitValidation, type PreparedData } from './training-data.js';
 

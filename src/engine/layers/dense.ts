@@ -1,8 +1,8 @@
 // Fully connected layer: z = x·W + b, y = f(z).
 // Shape: input [N, in] -> output [N, units]. Weight [in, units] (PyTorch: [units, in]), bias [units].
 
-import { getKernel } from '../kernels/kernel.js';
 import { ensureCapacity } from '../allocate.js';
+import { getKernel } from '../kernels/kernel.js';
 import type { FieldSchemas } from '../spec-fields.js';
 import type { Float, Precision, Shape } from '../tensor.js';
 import { ActivationStage, sumRows } from './activation-stage.js';

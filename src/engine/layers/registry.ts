@@ -2,6 +2,7 @@
 // construction, weight export/import and checkpoints all go through it, and nothing else in the
 // engine names a layer type. Adding a layer type: its file in layers/ and one line in the list.
 
+import { Registry } from '../registry.js';
 import { activationLayer } from './activation-layer.js';
 import { conv2dLayer } from './conv2d.js';
 import { denseLayer } from './dense.js';
@@ -9,7 +10,6 @@ import { dropoutLayer } from './dropout.js';
 import { flattenLayer } from './flatten.js';
 import type { LayerEntry } from './layer.js';
 import { avgPool2dLayer, maxPool2dLayer } from './pool2d.js';
-import { Registry } from '../registry.js';
 
 const BUILT_IN_ENTRIES = [denseLayer, conv2dLayer, maxPool2dLayer, avgPool2dLayer, flattenLayer, dropoutLayer, activationLayer] as const;
 
