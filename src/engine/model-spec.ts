@@ -59,7 +59,7 @@ export function planModel(raw: unknown, limitOverrides: Partial<ModelLimits> = {
   }
 
   const plans: LayerPlan<LayerSpec>[] = [];
-  let input: LayerInput = { shape: inputShape, flattenedFrom: null };
+  let input: LayerInput = { shape: inputShape, flattenedFrom: null, isModelInput: true };
   let totalParams = 0;
   let activationBytes = sizeOf(inputShape) * Float32Array.BYTES_PER_ELEMENT;
   raw.layers.forEach((rawLayer: unknown, index: number) => {
@@ -76,7 +76,7 @@ export function planModel(raw: unknown, limitOverrides: Partial<ModelLimits> = {
     if (activationBytes > limits.maxActivationBytesPerSample) {
       throw specError(ctx, null, `activation memory reaches ${formatBytes(activationBytes)} per sample here, over the cap of ${formatBytes(limits.maxActivationBytesPerSample)}`, 'LIMIT_EXCEEDED');
     }
-    input = { shape: inferred.outputShape, flattenedFrom: inferred.flattenedFrom };
+    input = { shape: inferred.outputShape, flattenedFrom: inferred.flattenedFrom, isModelInput: false };
   });
 
   const spec: ModelSpec = { input: inputShape, layers: plans.map((p) => p.spec), loss };

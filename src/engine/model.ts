@@ -3,7 +3,7 @@
 // and layouts (safetensors).
 
 import type { ActivationName } from './activations.js';
-import { ensureCapacity } from './allocate.js';
+import { allocate, ensureCapacity } from './allocate.js';
 import { EngineError } from './errors.js';
 import { initialize } from './init.js';
 import type { ForwardContext, Layer } from './layers/layer.js';
@@ -139,6 +139,28 @@ export class Model {
     for (let i = this.layers.length - 1; i >= 0 && grad; i--) {
       grad = this.layers[i].backward(grad, batch, gradIsPreActivation && i === this.layers.length - 1, i > 0);
     }
+  }
+
+  /**
+   * Runs every layer's `adapt` step (layers whose buffers come from the training data) on `count`
+   * samples: the first layer sees `inputs` itself, a later one its input computed in inference mode.
+   */
+  adapt(inputs: Float32Array, count: number, chunkSize = 256): void {
+    this.layers.forEach((layer, i) => {
+      if (!layer.adapt) return;
+      if (i === 0) return layer.adapt(inputs, count);
+      const width = sizeOf(layer.inputShape);
+      const layerInputs = allocate(this.precision, count * width);
+      const scratch = allocate(this.precision, Math.min(count, chunkSize) * this.inputSize);
+      for (let start = 0; start < count; start += chunkSize) {
+        const batch = Math.min(chunkSize, count - start);
+        scratch.set(inputs.subarray(start * this.inputSize, (start + batch) * this.inputSize));
+        let x: Float = scratch;
+        for (let j = 0; j < i; j++) x = this.layers[j].forward(x, batch, INFERENCE);
+        layerInputs.set(x.subarray(0, batch * width), start * width);
+      }
+      layer.adapt(layerInputs, count);
+    });
   }
 
   /** Outputs for `count` samples (row-major count x outputSize), in chunks to bound memory. */

@@ -54,6 +54,8 @@ interface TrainerState {
   history: EpochMetrics[];
   earlyStopping: EarlyStoppingState;
   hasBestWeights: boolean;
+  /** Whether layers with an `adapt` step have had it (absent in older checkpoints: they had no such layers). */
+  adapted?: boolean;
   /** Threads the arithmetic was split over; part of the determinism contract. */
   threads: number;
   /** The matrix-multiply kernel the arithmetic ran on (another kernel rounds differently). */
@@ -75,20 +77,25 @@ export class Trainer {
   private completedEpochs = 0;
   private readonly pastEpochs: EpochMetrics[] = [];
 
-  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig) {
+  /**
+   * @param adapted false for a new model: its first fit sets data-derived buffers (Layer.adapt)
+   *   from the training data; a resumed or imported one keeps the buffers it came with.
+   */
+  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig, private adapted: boolean) {
     this.optimizer = createOptimizer(optimizer, model.precision);
     this.rng = new Rng(seed, 'training');
   }
 
   static create(spec: unknown, options: TrainerOptions): Trainer {
     const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision, layers: options.layers });
-    return new Trainer(model, options.seed, options.optimizer);
+    return new Trainer(model, options.seed, options.optimizer, false);
   }
 
   /** Imported weights: no optimizer or PRNG state, so both start fresh from the seed. */
   static fromWeights(spec: unknown, safetensors: Uint8Array, options: TrainerOptions): Trainer {
     const trainer = Trainer.create(spec, options);
     trainer.model.loadWeights(safetensors);
+    trainer.adapted = true;
     return trainer;
   }
 
@@ -99,7 +106,7 @@ export class Trainer {
   static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits>; layers?: LayerRegistry } = {}): Trainer {
     const { state, tensors } = decodeCheckpoint<TrainerState>(bytes);
     const model = Model.build(state.spec, { precision: state.precision, limits: options.limits, layers: options.layers });
-    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer);
+    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer, state.adapted ?? true);
     model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
       const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
@@ -147,6 +154,7 @@ export class Trainer {
       history: this.pastEpochs,
       earlyStopping: this.early,
       hasBestWeights: this.bestWeights !== null,
+      adapted: this.adapted,
       threads: 1,
       kernel: getKernel().name,
     };
@@ -174,6 +182,10 @@ export class Trainer {
       throw new EngineError('CONFIG_INVALID', `earlyStopping monitors ${monitor} but there is no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validation data' }]);
     }
     const early = config.earlyStopping ? new EarlyStopping({ ...config.earlyStopping, monitor }, this.early) : null;
+    if (!this.adapted) {
+      this.model.adapt(train.inputs, train.count);
+      this.adapted = true;
+    }
 
     const width = this.model.outputSize;
     const steps = Math.ceil(train.count / batchSize);

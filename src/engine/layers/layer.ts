@@ -30,10 +30,19 @@ export interface Layer {
    * when `needInputGrad` is false (the first layer).
    */
   backward(grad: Float, batch: number, gradIsPreActivation: boolean, needInputGrad: boolean): Float | null;
+  /**
+   * Optional: sets buffers from statistics of the training data (a normalization's mean and
+   * variance, as Keras' `adapt`). Called once, when a new trainer first fits (never when it resumes a
+   * checkpoint or starts from imported weights), with this layer's input for every training sample
+   * (the validation split excluded), `count` rows of `inputShape`.
+   */
+  adapt?(input: Float, count: number): void;
 }
 
 export interface LayerInput {
   readonly shape: Shape;
+  /** True for the first layer, whose input is the data itself. */
+  readonly isModelInput: boolean;
   /**
    * For a flat input that a flatten made from an image: that [h, w, c] shape. The engine flattens in
    * (h, w, c) order and PyTorch in (c, h, w) order, so per-feature tensors map their indices with it.
