@@ -110,8 +110,9 @@ export class Trainer {
     model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
       const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
+      const keeps = OPTIMIZERS.get(saved.type).slots(state.optimizer);
       const parameters = model.parameters.map(({ name, param }) => ({ name, length: param.value.length }));
-      trainer.optimizer.setState(restoreOptimizerState(saved, OPTIMIZERS.get(saved.type).slots, tensors, parameters));
+      trainer.optimizer.setState(restoreOptimizerState(saved, keeps, tensors, parameters));
     }
     trainer.completedEpochs = state.epoch;
     trainer.step = state.step;

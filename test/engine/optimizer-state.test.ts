@@ -85,21 +85,42 @@ describe('optimizer state in checkpoints', () => {
     }));
     expect(error.code).toBe('CHECKPOINT_INVALID');
     expect(error.message).toContain('unknown slot "momentum_buffer"');
-    expect(error.message).toContain('exp_avg, exp_avg_sq');
+    expect(error.message).toContain('(this config keeps "exp_avg", "exp_avg_sq")');
     const stray = restoreError(edited(checkpoint, (tensors) => {
       tensors.set('optimizer.layers.7.weight.exp_avg', tensors.get('optimizer.layers.0.weight.exp_avg')!);
     }));
     expect(stray.message).toContain('optimizer.layers.7.weight.exp_avg belongs to no parameter');
   });
 
-  it('adam moments without their step count (or the reverse) are refused', async () => {
-    const checkpoint = (await trained({ type: 'adam' }, 1)).checkpoint();
-    const error = restoreError(edited(checkpoint, (tensors, state) => {
+  it('an optimizer that has stepped but whose state is gone is refused, naming the slots its config keeps', async () => {
+    for (const optimizer of [{ type: 'adam' }, { type: 'sgd', momentum: 0.9 }] as const) {
+      const checkpoint = (await trained(optimizer, 1)).checkpoint();
+      const error = restoreError(edited(checkpoint, (tensors, state) => {
+        for (const name of [...tensors.keys()]) if (name.startsWith('optimizer.')) tensors.delete(name);
+        state.optimizerSlots = [];
+      }));
+      expect(error.code).toBe('CHECKPOINT_INVALID');
+      expect(error.message).toMatch(optimizer.type === 'adam' ? /missing slot "exp_avg", "exp_avg_sq" after 2 steps/ : /missing slot "momentum_buffer" after 2 steps/);
+    }
+    // An older checkpoint lists no slots; Adam still refuses moments that lost their step count.
+    const legacy = edited((await trained({ type: 'adam' }, 1)).checkpoint(), (tensors, state) => {
       for (const name of [...tensors.keys()]) if (name.startsWith('optimizer.')) tensors.delete(name);
-      state.optimizerSlots = [];
-    }));
-    expect(error.code).toBe('CHECKPOINT_INVALID');
-    expect(error.message).toMatch(/adam state has step \d+ but no moments/);
+      delete state.optimizerSlots;
+    });
+    expect(restoreError(legacy).message).toMatch(/adam state has step 2 but no moments/);
+  });
+
+  it('the slots follow the saved config: sgd without momentum keeps none, so it resumes from none', async () => {
+    const straight = await trained({ type: 'sgd' }, 3);
+    const resumed = Trainer.fromCheckpoint((await trained({ type: 'sgd' }, 1)).checkpoint());
+    await resumed.fit(DATA, { ...FIT, epochs: 2 });
+    expect(Buffer.from(resumed.exportWeights()).equals(Buffer.from(straight.exportWeights()))).toBe(true);
+    // A momentum buffer where the saved config keeps none is not silently taken.
+    const momentum = (await trained({ type: 'sgd', momentum: 0.9 }, 1)).checkpoint();
+    const mislabelled = edited(momentum, (_tensors, state) => {
+      state.optimizer = { ...(state.optimizer as object), momentum: 0 };
+    });
+    expect(restoreError(mislabelled).message).toContain('unknown slot "momentum_buffer" (this config keeps none)');
   });
 
   for (const optimizer of [{ type: 'adam' }, { type: 'sgd', momentum: 0.9 }] as const) {

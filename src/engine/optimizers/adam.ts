@@ -29,7 +29,7 @@ export const adamOptimizer: OptimizerEntry<Required<AdamConfig>, typeof ADAM_FIE
   type: 'adam',
   fields: ADAM_FIELDS,
   resolve: ({ learningRate, beta1, beta2, epsilon, weightDecay }) => ({ type: 'adam', learningRate, beta1, beta2, epsilon, weightDecay }),
-  slots: ['exp_avg', 'exp_avg_sq'],
+  slots: () => ['exp_avg', 'exp_avg_sq'],
   create: (config, precision) => new Adam(config, precision),
 };
 

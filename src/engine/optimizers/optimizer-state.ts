@@ -1,7 +1,7 @@
 // An optimizer's state in a checkpoint: tensors `optimizer.{parameter}.{slot}` plus the slot names
-// and step count in the metadata. Restoring checks the tensors against the optimizer's declared
-// slots and the model's parameters: an unknown or missing slot or tensor is CHECKPOINT_INVALID,
-// naming it, never a silent fresh start.
+// and step count in the metadata. Restoring checks them against the slots the saved config keeps
+// and the model's parameters: an unknown or missing slot or tensor is CHECKPOINT_INVALID, naming
+// it, never a silent fresh start.
 
 import { EngineError } from '../errors.js';
 import type { Float } from '../tensor.js';
@@ -13,19 +13,22 @@ export function optimizerTensorName(parameter: string, slot: string): string {
   return `${PREFIX}${parameter}.${slot}`;
 }
 
-/** What a checkpoint's metadata says about its optimizer state (`slots` absent: written before slots were listed). */
+/** What a checkpoint's metadata says about its optimizer state. */
 export interface SavedOptimizerState {
   type: string;
   step: number;
+  /** The slots stored; absent in checkpoints written before they were listed. */
   slots?: string[];
 }
 
+const quoted = (names: Iterable<string>) => [...names].map((n) => `"${n}"`).join(', ');
+
 /**
- * The state for an optimizer with `slots`, from a checkpoint's tensors. `parameters` are the model's
- * (name and length), in the optimizer's order.
+ * The state from a checkpoint's tensors, for an optimizer whose saved config `keeps` these slots
+ * once it has stepped. `parameters` are the model's (name and length), in the optimizer's order.
  */
 export function restoreOptimizerState(
-  saved: SavedOptimizerState, slots: readonly string[], tensors: ReadonlyMap<string, Float>,
+  saved: SavedOptimizerState, keeps: readonly string[], tensors: ReadonlyMap<string, Float>,
   parameters: readonly { name: string; length: number }[],
 ): OptimizerState {
   const fail = (message: string) => new EngineError('CHECKPOINT_INVALID', `checkpoint: ${saved.type} optimizer state: ${message}`);
@@ -37,23 +40,27 @@ export function restoreOptimizerState(
     found.add(name.slice(PREFIX.length + owner.name.length + 1));
   }
   const listed = saved.slots ?? [...found];
-  const unknown = [...new Set([...listed, ...found])].filter((slot) => !slots.includes(slot));
-  if (unknown.length > 0) throw fail(`unknown slot ${unknown.map((s) => `"${s}"`).join(', ')} (${saved.type} keeps ${slots.join(', ') || 'none'})`);
-  if (listed.length === 0) {
-    if (found.size > 0) throw fail(`slot ${[...found].join(', ')} is stored but the checkpoint lists none`);
-    return { step: saved.step, slots: {} };
-  }
-  const missingSlots = slots.filter((slot) => !listed.includes(slot));
-  if (missingSlots.length > 0) throw fail(`missing slot ${missingSlots.map((s) => `"${s}"`).join(', ')}`);
+  const unknown = [...new Set([...listed, ...found])].filter((slot) => !keeps.includes(slot));
+  if (unknown.length > 0) throw fail(`unknown slot ${quoted(unknown)} (this config keeps ${quoted(keeps) || 'none'})`);
+  const unlisted = [...found].filter((slot) => !listed.includes(slot));
+  if (unlisted.length > 0) throw fail(`slot ${quoted(unlisted)} is stored but not listed`);
+  // Before its first step an optimizer keeps nothing; after it, everything its config keeps.
+  // (Older checkpoints did not count SGD's steps: what they hold is what they kept.)
+  const expected = saved.slots === undefined ? listed : saved.step > 0 ? keeps : [];
+  const missing = expected.filter((slot) => !listed.includes(slot));
+  if (missing.length > 0) throw fail(`missing slot ${quoted(missing)} after ${saved.step} steps`);
+  const early = listed.filter((slot) => !expected.includes(slot));
+  if (early.length > 0) throw fail(`slot ${quoted(early)} is stored before the first step`);
+
   const state: OptimizerState = { step: saved.step, slots: {} };
-  const missing: string[] = [];
-  for (const slot of slots) {
+  const absent: string[] = [];
+  for (const slot of listed) {
     state.slots[slot] = parameters.map(({ name, length }) => {
       const tensor = tensors.get(optimizerTensorName(name, slot));
-      if (!tensor || tensor.length !== length) missing.push(optimizerTensorName(name, slot));
+      if (!tensor || tensor.length !== length) absent.push(optimizerTensorName(name, slot));
       return tensor!;
     });
   }
-  if (missing.length > 0) throw fail(`tensor ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} missing or of the wrong size`);
+  if (absent.length > 0) throw fail(`tensor ${absent.slice(0, 3).join(', ')}${absent.length > 3 ? ` and ${absent.length - 3} more` : ''} missing or of the wrong size`);
   return state;
 }

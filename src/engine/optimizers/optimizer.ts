@@ -36,8 +36,11 @@ export interface OptimizerEntry<Config extends { type: string; learningRate: num
   readonly fields: Fields;
   /** The complete config from the read fields: rules that involve several fields. */
   resolve(values: FieldValues<Fields>, ctx: FieldContext): Config;
-  /** Names of the per-parameter state slots, as checkpoints store them: `optimizer.{parameter}.{slot}`. */
-  readonly slots: readonly string[];
+  /**
+   * The per-parameter state slots an optimizer with this config keeps once it has taken a step
+   * (torch's names), as checkpoints store them: `optimizer.{parameter}.{slot}`.
+   */
+  slots(config: Config): readonly string[];
   /** A fresh optimizer; its buffers are allocated by the first step, when it sees the parameters. */
   create(config: Config, precision: Precision): Optimizer;
 }

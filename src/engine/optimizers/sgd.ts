@@ -30,7 +30,8 @@ export const sgdOptimizer: OptimizerEntry<Required<SgdConfig>, typeof SGD_FIELDS
     if (nesterov && momentum === 0) throw specError(ctx, 'nesterov', 'nesterov needs a momentum above 0, received momentum 0');
     return { type: 'sgd', learningRate, momentum, nesterov, weightDecay };
   },
-  slots: ['momentum_buffer'],
+  // Without momentum there is no buffer, as in torch (momentum_buffer stays None).
+  slots: (config) => (config.momentum > 0 ? ['momentum_buffer'] : []),
   create: (config, precision) => new Sgd(config, precision),
 };
 
