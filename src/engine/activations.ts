@@ -1,8 +1,10 @@
 // Activation functions, applied element-wise (softmax: over the last axis) to whole batches.
 // Backward takes the pre-activation z and the output y, whichever the derivative is cheaper from.
 
-import type { ActivationName } from './spec.js';
 import type { Float } from './tensor.js';
+
+export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'absRelu', 'sigmoid', 'tanh', 'softmax'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export interface Activation {
   readonly name: ActivationName;
@@ -37,7 +39,7 @@ function leaky(name: ActivationName, alpha: number): Activation {
   };
 }
 
-/** Absolute-value rectification g(z) = |z| (seed section 1.6: max(0, z) + a·min(0, z) with a = -1). */
+/** Absolute-value rectification g(z) = |z|: the generalised rectifier max(0, z) + a·min(0, z) with a = -1. */
 const absRelu: Activation = {
   name: 'absRelu',
   forward(z, y, length) {
@@ -123,4 +125,5 @@ export function createActivation(name: ActivationName, alpha = 0.01): Activation
   }
 }
 
+/** Activations that He initialisation suits (the default kernel initialiser after them). */
 export const RELU_FAMILY: ReadonlySet<ActivationName> = new Set(['relu', 'leakyRelu', 'absRelu']);

@@ -1,10 +1,10 @@
 // Evaluation in inference mode (dropout off): mean loss, accuracy and, for classifiers, a
 // confusion matrix (rows: true class, columns: predicted class).
 
+import { allocate } from './allocate.js';
 import type { TrainingData } from './fit.js';
 import { argmax } from './losses.js';
 import type { Model } from './model.js';
-import { allocate } from './tensor.js';
 import { BatchBuffers, prepareData, type PreparedData } from './training-data.js';
 
 export interface Evaluation {

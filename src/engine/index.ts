@@ -3,26 +3,45 @@
 
 export { EngineError, isEngineError } from './errors.js';
 export type { EngineErrorCode, ErrorDetail } from './errors.js';
-export type {
-  ActivationName, LossName, InitializerName, Pair, LayerSpec, LayerType, ModelSpec, ModelLimits,
-  DenseSpec, Conv2dSpec, Pool2dSpec, FlattenSpec, DropoutSpec, ActivationLayerSpec,
-} from './spec.js';
-export { ACTIVATIONS, LOSSES, INITIALIZERS, LAYER_TYPES, DEFAULT_LIMITS } from './spec.js';
+export { ACTIVATIONS } from './activations.js';
+export type { ActivationName } from './activations.js';
+export { LOSSES } from './losses.js';
+export type { LossName } from './losses.js';
+export { INITIALIZERS } from './init.js';
+export type { InitializerName } from './init.js';
+export type { ModelSpec, ModelLimits } from './spec.js';
+export { DEFAULT_LIMITS } from './spec.js';
+export type { Pair, FieldSchema, FieldSchemas } from './spec-fields.js';
+export { LAYERS, LAYER_TYPES } from './layers/registry.js';
+export type { LayerRegistry, LayerSpec, LayerType } from './layers/registry.js';
+export type { LayerEntry, LayerInput, LayerInference, LayerPlan, Layer, ForwardContext } from './layers/layer.js';
+export type { TensorSpec, StateTensor, Parameter, LayerBuffer, LayerTensors } from './layers/tensors.js';
+export type { DenseSpec } from './layers/dense.js';
+export type { Conv2dSpec } from './layers/conv2d.js';
+export type { Pool2dSpec } from './layers/pool2d.js';
+export type { FlattenSpec } from './layers/flatten.js';
+export type { DropoutSpec } from './layers/dropout.js';
+export type { ActivationLayerSpec } from './layers/activation-layer.js';
 export { validateSpec } from './model-spec.js';
 export type { ModelSummary, LayerSummary, ValidatedSpec } from './model-spec.js';
+export { checkBatchActivationMemory, formatBytes } from './activation-memory.js';
 export { Model } from './model.js';
+export type { ModelOptions, NamedTensor, NamedParameter } from './model.js';
 export type { Precision } from './tensor.js';
 export { Trainer } from './trainer.js';
 export type { TrainerOptions } from './trainer.js';
 export type { TrainingData, FitConfig, FitResult, EpochMetrics, BatchInfo, EarlyStoppingConfig } from './fit.js';
-export type { OptimizerConfig, SgdConfig, AdamConfig } from './optimizers/optimizer.js';
-export { validateOptimizerConfig } from './optimizers/optimizer.js';
+export { OPTIMIZERS, validateOptimizerConfig } from './optimizers/registry.js';
+export type { OptimizerConfig, ResolvedOptimizerConfig } from './optimizers/registry.js';
+export type { OptimizerEntry } from './optimizers/optimizer.js';
+export type { SgdConfig } from './optimizers/sgd.js';
+export type { AdamConfig } from './optimizers/adam.js';
 export { evaluate } from './evaluate.js';
 export type { Evaluation } from './evaluate.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { SafetensorsTensor, SafetensorsFile } from './safetensors.js';
 export { Rng } from './random.js';
 export { setKernel, getKernel } from './kernels/kernel.js';
-export type { MatMulKernel } from './kernels/kernel.js';
+export type { MatMulKernel } from './kernels/matmul-kernel.js';
 export { typescriptKernel } from './kernels/gemm.js';
 export { wasmKernel, wasmSimdAvailable } from './kernels/wasm-kernel.js';

@@ -3,8 +3,10 @@
 // which is both more accurate and cheaper than chaining through the activation's Jacobian.
 
 import { sigmoidOf } from './activations.js';
-import type { LossName } from './spec.js';
 import type { Float } from './tensor.js';
+
+export const LOSSES = ['mse', 'binaryCrossentropy', 'categoricalCrossentropy'] as const;
+export type LossName = (typeof LOSSES)[number];
 
 /** Targets of one batch: class indices (categorical only) or a dense row per sample. */
 export interface BatchTargets {

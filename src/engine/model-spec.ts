@@ -1,16 +1,21 @@
 // Spec validation and shape inference: turns an unknown JSON value into a normalised ModelSpec and
-// a per-layer plan (shapes, parameter counts, FLOPs), checking the caps before anything is allocated.
+// a per-layer plan (shapes, tensors, parameter counts, FLOPs), checking the caps before anything is
+// allocated. Every layer-specific step is its registry entry's.
 
-import { LAYER_DEFINITIONS, normalizeLayer, type LayerPlan } from './layers/registry.js';
-import { DEFAULT_LIMITS, LAYER_TYPES, LOSSES, type LayerSpec, type LayerType, type ModelLimits, type ModelSpec } from './spec.js';
-import { describe, isObject, readEnum, rejectUnknownKeys, specError, type FieldContext } from './spec-fields.js';
-import { sizeOf } from './tensor.js';
+import { formatBytes, layerActivationBytes } from './activation-memory.js';
+import type { LayerInput, LayerPlan } from './layers/layer.js';
+import { LAYERS, type LayerRegistry, type LayerSpec } from './layers/registry.js';
+import { LOSSES } from './losses.js';
+import { describe, isObject, readField, readFields, readType, rejectUnknownKeys, specError, type FieldContext } from './spec-fields.js';
+import { DEFAULT_LIMITS, type ModelLimits, type ModelSpec } from './spec.js';
+import { formatShape, sizeOf } from './tensor.js';
 
 export interface LayerSummary {
   index: number;
-  type: LayerType;
+  type: string;
   /** Without the batch dimension. */
   outputShape: number[];
+  /** Trainable parameters (buffers such as running statistics are not counted, as in PyTorch). */
   params: number;
 }
 
@@ -31,65 +36,59 @@ export interface ValidatedSpec {
 }
 
 export interface ModelPlan extends ValidatedSpec {
-  plans: LayerPlan[];
+  plans: LayerPlan<LayerSpec>[];
 }
 
 const ROOT: FieldContext = { label: 'spec', pointer: '' };
 const MAX_LAYERS = 1000;
 const MAX_DIM = 1_000_000;
-/** Per-sample buffers a trained layer keeps: pre-activation, output, and the gradient flowing back. */
-const BUFFERS_PER_OUTPUT = 3;
 
 export function validateSpec(raw: unknown, limits: Partial<ModelLimits> = {}): ValidatedSpec {
   const { spec, summary, activationBytesPerSample } = planModel(raw, limits);
   return { spec, summary, activationBytesPerSample };
 }
 
-export function planModel(raw: unknown, limitOverrides: Partial<ModelLimits> = {}): ModelPlan {
+export function planModel(raw: unknown, limitOverrides: Partial<ModelLimits> = {}, registry: LayerRegistry = LAYERS): ModelPlan {
   const limits = { ...DEFAULT_LIMITS, ...limitOverrides };
   if (!isObject(raw)) throw specError(ROOT, null, `must be an object with input, layers and loss, received ${describe(raw)}`);
   rejectUnknownKeys(raw, ['input', 'layers', 'loss'], ROOT);
-  const input = readInputShape(raw.input);
-  const loss = readEnum(raw, 'loss', ROOT, LOSSES);
+  const inputShape = readInputShape(raw.input);
+  const loss = readField(raw, 'loss', { kind: 'enum', values: LOSSES, required: true }, ROOT);
   if (!Array.isArray(raw.layers) || raw.layers.length === 0 || raw.layers.length > MAX_LAYERS) {
     throw specError(ROOT, 'layers', `layers must be an array of 1 to ${MAX_LAYERS} layers, received ${describe(raw.layers)}`);
   }
 
-  const plans: LayerPlan[] = [];
-  let shape = input;
-  let flattenedFrom: number[] | null = null;
+  const plans: LayerPlan<LayerSpec>[] = [];
+  let input: LayerInput = { shape: inputShape, flattenedFrom: null, isModelInput: true };
   let totalParams = 0;
-  let activationElements = sizeOf(input);
+  let activationBytes = sizeOf(inputShape) * Float32Array.BYTES_PER_ELEMENT;
   raw.layers.forEach((rawLayer: unknown, index: number) => {
-    const spec = readLayer(rawLayer, index);
-    const ctx = layerContext(index, spec.type);
-    const inferred = LAYER_DEFINITIONS[spec.type].infer(spec, shape, ctx);
-    if (spec.type === 'flatten') flattenedFrom = shape.length === 3 ? [...shape] : flattenedFrom;
-    plans.push({ index, spec, inputShape: shape, ...inferred, flattenedFrom: spec.type === 'dense' ? flattenedFrom : null });
-    if (spec.type === 'dense') flattenedFrom = null;
+    const { spec, ctx } = readLayer(rawLayer, index, registry);
+    const inferred = registry.get(spec.type).infer(spec, input, ctx);
+    const params = inferred.tensors.filter((t) => t.role === 'parameter').reduce((sum, t) => sum + sizeOf(t.shape), 0);
+    plans.push({ index, spec, input, params, ...inferred });
 
-    totalParams += inferred.params;
+    totalParams += params;
     if (totalParams > limits.maxParams) {
       throw specError(ctx, null, `total parameters reach ${totalParams.toLocaleString('en-US')} here, over the cap of ${limits.maxParams.toLocaleString('en-US')}`, 'LIMIT_EXCEEDED');
     }
-    activationElements += BUFFERS_PER_OUTPUT * sizeOf(inferred.outputShape) + inferred.scratch;
-    const bytes = activationElements * Float32Array.BYTES_PER_ELEMENT;
-    if (bytes > limits.maxActivationBytesPerSample) {
-      throw specError(ctx, null, `activation memory reaches ${formatBytes(bytes)} per sample here, over the cap of ${formatBytes(limits.maxActivationBytesPerSample)}`, 'LIMIT_EXCEEDED');
+    activationBytes += layerActivationBytes(inferred.outputShape, inferred.scratch);
+    if (activationBytes > limits.maxActivationBytesPerSample) {
+      throw specError(ctx, null, `activation memory reaches ${formatBytes(activationBytes)} per sample here, over the cap of ${formatBytes(limits.maxActivationBytesPerSample)}`, 'LIMIT_EXCEEDED');
     }
-    shape = inferred.outputShape;
+    input = { shape: inferred.outputShape, flattenedFrom: inferred.flattenedFrom, isModelInput: false };
   });
 
-  const spec: ModelSpec = { input, layers: plans.map((p) => p.spec), loss };
+  const spec: ModelSpec = { input: inputShape, layers: plans.map((p) => p.spec), loss };
   checkLossFitsOutput(spec, plans);
   const summary: ModelSummary = {
     layers: plans.map((p) => ({ index: p.index, type: p.spec.type, outputShape: p.outputShape, params: p.params })),
     totalParams,
     flopsPerSample: plans.reduce((sum, p) => sum + p.flops, 0),
-    inputShape: input,
-    outputShape: shape,
+    inputShape,
+    outputShape: [...input.shape],
   };
-  return { spec, summary, plans, activationBytesPerSample: activationElements * Float32Array.BYTES_PER_ELEMENT };
+  return { spec, summary, plans, activationBytesPerSample: activationBytes };
 }
 
 function readInputShape(value: unknown): number[] {
@@ -101,19 +100,18 @@ function readInputShape(value: unknown): number[] {
   return [...(value as number[])];
 }
 
-function readLayer(raw: unknown, index: number): LayerSpec {
+function readLayer(raw: unknown, index: number, registry: LayerRegistry): { spec: LayerSpec; ctx: FieldContext } {
   const at: FieldContext = { label: `layers[${index}]`, pointer: `/layers/${index}` };
   if (!isObject(raw)) throw specError(at, null, `must be an object with a "type", received ${describe(raw)}`);
-  const type = readEnum(raw, 'type', at, LAYER_TYPES);
-  return normalizeLayer(raw, type, layerContext(index, type));
-}
-
-function layerContext(index: number, type: LayerType): FieldContext {
-  return { label: `layers[${index}] (${type})`, pointer: `/layers/${index}` };
+  const type = readType(raw, at, registry.types);
+  const ctx: FieldContext = { label: `layers[${index}] (${type})`, pointer: `/layers/${index}` };
+  const entry = registry.get(type);
+  const spec = entry.normalize(readFields(raw, entry.fields, ctx), ctx, new Set(Object.keys(raw))) as LayerSpec;
+  return { spec, ctx };
 }
 
 /** Cross-entropies are fused with their activation, so the final layer must apply it. */
-function checkLossFitsOutput(spec: ModelSpec, plans: LayerPlan[]): void {
+function checkLossFitsOutput(spec: ModelSpec, plans: LayerPlan<LayerSpec>[]): void {
   const last = plans[plans.length - 1];
   const needed = spec.loss === 'categoricalCrossentropy' ? 'softmax' : spec.loss === 'binaryCrossentropy' ? 'sigmoid' : null;
   if (!needed) return;
@@ -123,20 +121,9 @@ function checkLossFitsOutput(spec: ModelSpec, plans: LayerPlan[]): void {
     throw specError(ctx, 'loss', `needs a final ${needed} activation, but the last layer (layers[${last.index}], ${last.spec.type}) has ${describe(lastActivation ?? 'none')}`);
   }
   if (last.outputShape.length !== 1) {
-    throw specError(ctx, 'loss', `needs a flat output, but the last layer outputs ${last.outputShape.join('x')}`);
+    throw specError(ctx, 'loss', `needs a flat output, but the last layer outputs ${formatShape(last.outputShape)}`);
   }
   if (needed === 'softmax' && last.outputShape[0] < 2) {
     throw specError(ctx, 'loss', 'needs at least 2 output units for softmax');
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

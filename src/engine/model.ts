@@ -1,17 +1,21 @@
-// A model built from a spec: the layer stack, forward and backward over a batch, parameters in
-// spec order, prediction, and weight import/export in PyTorch's names and layouts (safetensors).
+// A model built from a spec: the layer stack, forward and backward over a batch, its state tensors
+// (parameters and buffers) in spec order, prediction, and weight import/export in PyTorch's names
+// and layouts (safetensors).
 
+import type { ActivationName } from './activations.js';
+import { allocate, ensureCapacity } from './allocate.js';
 import { EngineError } from './errors.js';
 import { initialize } from './init.js';
-import type { Layer, Parameter, ForwardContext } from './layers/layer.js';
-import { LAYER_DEFINITIONS } from './layers/registry.js';
+import type { ForwardContext, Layer } from './layers/layer.js';
+import { LAYERS, type LayerRegistry } from './layers/registry.js';
+import { LayerTensors, type LayerBuffer, type Parameter } from './layers/tensors.js';
 import { createLoss, type Loss } from './losses.js';
 import { planModel, type ModelSummary } from './model-spec.js';
 import { Rng } from './random.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsDtype, type SafetensorsTensor } from './safetensors.js';
 import { decodeCheckpoint } from './serialize.js';
-import type { ActivationName, ModelLimits, ModelSpec } from './spec.js';
-import { ensureCapacity, type Float, type Precision } from './tensor.js';
+import type { ModelLimits, ModelSpec } from './spec.js';
+import { sizeOf, type Float, type Precision } from './tensor.js';
 
 export interface ModelOptions {
   /** Seed for weight initialisation (default 0). */
@@ -19,6 +23,16 @@ export interface ModelOptions {
   limits?: Partial<ModelLimits>;
   /** float32 (default) for real use; float64 for gradient checks. */
   precision?: Precision;
+  /** The layer types the spec may use (default: the built-in ones). */
+  layers?: LayerRegistry;
+}
+
+/** A tensor of the model's state (a parameter or a buffer) with its safetensors name. */
+export interface NamedTensor {
+  /** `layers.{i}.{name}`: `layers.0.weight`, `layers.3.running_mean`. */
+  name: string;
+  layer: Layer;
+  tensor: Parameter | LayerBuffer;
 }
 
 export interface NamedParameter {
@@ -29,9 +43,12 @@ export interface NamedParameter {
 }
 
 const INFERENCE: ForwardContext = { training: false, rng: null };
+const EXPORT_DTYPE: Record<Parameter['dtype'], SafetensorsDtype> = { float: 'F32', int64: 'I64' };
 
 export class Model {
-  readonly layers: Layer[];
+  /** Every parameter and buffer, layer by layer in spec order (PyTorch's state_dict order). */
+  readonly state: NamedTensor[];
+  /** The trainable tensors: what gradients and optimizers see. */
   readonly parameters: NamedParameter[];
   readonly loss: Loss;
   readonly inputSize: number;
@@ -41,35 +58,30 @@ export class Model {
   private constructor(
     readonly spec: ModelSpec,
     readonly summary: ModelSummary,
-    layers: Layer[],
+    readonly layers: Layer[],
+    tensors: LayerTensors[],
     readonly precision: Precision,
     /** Estimated float32 activation memory per training sample (for batch-size caps). */
     readonly activationBytesPerSample: number,
   ) {
-    this.layers = layers;
-    this.parameters = layers.flatMap((layer) => layer.params.map((param) => ({ name: `layers.${layer.index}.${param.name}`, layer, param })));
+    this.state = layers.flatMap((layer, i) => tensors[i].all.map((tensor) => ({ name: `layers.${layer.index}.${tensor.name}`, layer, tensor })));
+    this.parameters = this.state.flatMap(({ name, layer, tensor }) => (tensor.role === 'parameter' ? [{ name, layer, param: tensor }] : []));
     this.loss = createLoss(spec.loss);
-    this.inputSize = summary.inputShape.reduce((a, b) => a * b, 1);
-    this.outputSize = summary.outputShape.reduce((a, b) => a * b, 1);
+    this.inputSize = sizeOf(summary.inputShape);
+    this.outputSize = sizeOf(summary.outputShape);
   }
 
-  /** Validates the spec (throws SPEC_INVALID / LIMIT_EXCEEDED), builds the layers and initialises weights. */
+  /** Validates the spec (throws SPEC_INVALID / LIMIT_EXCEEDED), builds the layers and initialises their tensors. */
   static build(rawSpec: unknown, options: ModelOptions = {}): Model {
-    const { spec, summary, plans, activationBytesPerSample } = planModel(rawSpec, options.limits);
+    const registry = options.layers ?? LAYERS;
+    const { spec, summary, plans, activationBytesPerSample } = planModel(rawSpec, options.limits, registry);
     const precision = options.precision ?? 'float32';
-    const layers = plans.map((plan) => LAYER_DEFINITIONS[plan.spec.type].create(plan, precision));
-    const model = new Model(spec, summary, layers, precision, activationBytesPerSample);
+    const tensors = plans.map((plan) => new LayerTensors(plan.tensors, precision));
+    const layers = plans.map((plan, i) => registry.get(plan.spec.type).create(plan, tensors[i], precision));
+    const model = new Model(spec, summary, layers, tensors, precision, activationBytesPerSample);
+    // One stream in spec order: the same seed gives the same weights, whatever the other tensors.
     const rng = new Rng(options.seed ?? 0, 'init');
-    for (const plan of plans) {
-      const spec = plan.spec;
-      if (spec.type !== 'dense' && spec.type !== 'conv2d') continue;
-      const [weight, bias] = layers[plan.index].params;
-      const fanIn = weight.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      const receptive = spec.type === 'conv2d' ? weight.shape[0] * weight.shape[1] : 1;
-      const fanOut = receptive * weight.shape[weight.shape.length - 1];
-      initialize(weight.value, spec.kernelInitializer ?? 'glorotUniform', fanIn, fanOut, rng);
-      if (bias) initialize(bias.value, spec.biasInitializer ?? 'zeros', fanIn, fanOut, rng);
-    }
+    for (const { tensor } of model.state) initialize(tensor.value, tensor.init, rng);
     return model;
   }
 
@@ -80,23 +92,34 @@ export class Model {
     return model;
   }
 
-  /** The model a training checkpoint holds (weights only; optimizer state is the Trainer's business). */
+  /** The model a training checkpoint holds (its state tensors; optimizer state is the Trainer's business). */
   static fromCheckpoint(bytes: Uint8Array, options: Omit<ModelOptions, 'seed' | 'precision'> = {}): Model {
     const { state, tensors } = decodeCheckpoint<{ spec: ModelSpec; precision: Precision }>(bytes);
     const model = Model.build(state.spec, { ...options, precision: state.precision });
-    model.setParameterValues(tensors, 'state.');
+    model.loadState(tensors, 'state.');
     return model;
   }
 
-  /** Copies engine-layout parameter values from `tensors` (names `${prefix}layers.{i}.weight`). */
-  setParameterValues(tensors: Map<string, Float>, prefix: string): void {
-    for (const { name, param } of this.parameters) {
-      const data = tensors.get(prefix + name);
-      if (!data || data.length !== param.value.length) {
-        throw new EngineError('CHECKPOINT_INVALID', `checkpoint tensor ${prefix}${name} is missing or has the wrong size`);
-      }
+  /**
+   * The engine-layout values of every state tensor in `tensors` (names `${prefix}layers.{i}.{name}`),
+   * in `state` order. A missing, extra (under `prefix`) or wrongly sized tensor is CHECKPOINT_INVALID.
+   */
+  readState(tensors: ReadonlyMap<string, Float>, prefix: string): Float[] {
+    const fail = (message: string) => new EngineError('CHECKPOINT_INVALID', `checkpoint: ${message}`);
+    const expected = new Set(this.state.map(({ name }) => prefix + name));
+    for (const name of tensors.keys()) {
+      if (name.startsWith(prefix) && !expected.has(name)) throw fail(`tensor ${name} belongs to no layer of this model`);
     }
-    for (const { name, param } of this.parameters) param.value.set(tensors.get(prefix + name)!);
+    return this.state.map(({ name, tensor }) => {
+      const data = tensors.get(prefix + name);
+      if (!data || data.length !== tensor.value.length) throw fail(`tensor ${prefix}${name} is missing or has the wrong size`);
+      return data;
+    });
+  }
+
+  /** Sets every state tensor from `tensors` (see readState); all or nothing. */
+  loadState(tensors: ReadonlyMap<string, Float>, prefix: string): void {
+    this.readState(tensors, prefix).forEach((data, i) => this.state[i].tensor.value.set(data));
   }
 
   /** The activation of the final layer ('linear' when it has none). */
@@ -118,6 +141,28 @@ export class Model {
     }
   }
 
+  /**
+   * Runs every layer's `adapt` step (layers whose buffers come from the training data) on `count`
+   * samples: the first layer sees `inputs` itself, a later one its input computed in inference mode.
+   */
+  adapt(inputs: Float32Array, count: number, chunkSize = 256): void {
+    this.layers.forEach((layer, i) => {
+      if (!layer.adapt) return;
+      if (i === 0) return layer.adapt(inputs, count);
+      const width = sizeOf(layer.inputShape);
+      const layerInputs = allocate(this.precision, count * width);
+      const scratch = allocate(this.precision, Math.min(count, chunkSize) * this.inputSize);
+      for (let start = 0; start < count; start += chunkSize) {
+        const batch = Math.min(chunkSize, count - start);
+        scratch.set(inputs.subarray(start * this.inputSize, (start + batch) * this.inputSize));
+        let x: Float = scratch;
+        for (let j = 0; j < i; j++) x = this.layers[j].forward(x, batch, INFERENCE);
+        layerInputs.set(x.subarray(0, batch * width), start * width);
+      }
+      layer.adapt(layerInputs, count);
+    });
+  }
+
   /** Outputs for `count` samples (row-major count x outputSize), in chunks to bound memory. */
   predict(inputs: Float32Array, count: number, chunkSize = 256): Float32Array {
     if (!Number.isInteger(count) || count < 0 || inputs.length !== count * this.inputSize) {
@@ -137,12 +182,12 @@ export class Model {
     return out;
   }
 
-  /** Weights in PyTorch names and layouts, as float32. */
+  /** Parameters and buffers in PyTorch names and layouts: float32, and I64 for integer buffers. */
   weightTensors(): [string, SafetensorsTensor][] {
-    return this.parameters.map(({ name, param }) => {
-      const data = new Float32Array(param.value.length);
-      for (let i = 0; i < data.length; i++) data[param.toTorchIndex(i)] = param.value[i];
-      return [name, { dtype: 'F32', shape: [...param.torchShape], data }];
+    return this.state.map(({ name, tensor }) => {
+      const data = tensor.dtype === 'int64' ? new Float64Array(tensor.value.length) : new Float32Array(tensor.value.length);
+      for (let i = 0; i < data.length; i++) data[tensor.toTorchIndex(i)] = tensor.value[i];
+      return [name, { dtype: EXPORT_DTYPE[tensor.dtype], shape: [...tensor.torchShape], data }];
     });
   }
 
@@ -150,32 +195,27 @@ export class Model {
     return encodeSafetensors(this.weightTensors());
   }
 
+  /** Loads every parameter and buffer (all or nothing); other tensors in the file are refused. */
   loadWeights(safetensors: Uint8Array): void {
-    this.setWeightTensors(decodeSafetensors(safetensors, 'WEIGHTS_INVALID').tensors, false);
-  }
-
-  /** Loads every parameter (all or nothing). `allowExtra` lets checkpoints carry optimizer tensors. */
-  setWeightTensors(tensors: Map<string, SafetensorsTensor>, allowExtra: boolean): void {
+    const tensors = decodeSafetensors(safetensors, 'WEIGHTS_INVALID').tensors;
     const fail = (name: string, message: string) => new EngineError('WEIGHTS_INVALID', `${name}: ${message}`, [{ path: `/${name}`, message: `${name}: ${message}` }]);
-    const expected = new Set(this.parameters.map((p) => p.name));
-    if (!allowExtra) {
-      for (const name of tensors.keys()) {
-        if (!expected.has(name)) throw fail(name, `unexpected tensor (this model has: ${[...expected].join(', ') || 'no parameters'})`);
-      }
+    const expected = new Set(this.state.map((p) => p.name));
+    for (const name of tensors.keys()) {
+      if (!expected.has(name)) throw fail(name, `unexpected tensor (this model has: ${[...expected].join(', ') || 'no parameters'})`);
     }
-    for (const { name, param } of this.parameters) {
+    for (const { name, tensor: own } of this.state) {
       const tensor = tensors.get(name);
       if (!tensor) throw fail(name, 'missing');
-      if (tensor.dtype !== 'F32') throw fail(name, `dtype ${tensor.dtype}, expected F32`);
-      if (tensor.shape.length !== param.torchShape.length || tensor.shape.some((d, i) => d !== param.torchShape[i])) {
-        throw fail(name, `shape [${tensor.shape.join(', ')}], expected [${param.torchShape.join(', ')}]`);
+      if (tensor.dtype !== EXPORT_DTYPE[own.dtype]) throw fail(name, `dtype ${tensor.dtype}, expected ${EXPORT_DTYPE[own.dtype]}`);
+      if (tensor.shape.length !== own.torchShape.length || tensor.shape.some((d, i) => d !== own.torchShape[i])) {
+        throw fail(name, `shape [${tensor.shape.join(', ')}], expected [${own.torchShape.join(', ')}]`);
       }
       const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw fail(name, `element ${bad} is ${tensor.data[bad]}; weights must be finite`);
     }
-    for (const { name, param } of this.parameters) {
+    for (const { name, tensor: own } of this.state) {
       const data = tensors.get(name)!.data;
-      for (let i = 0; i < param.value.length; i++) param.value[i] = data[param.toTorchIndex(i)];
+      for (let i = 0; i < own.value.length; i++) own.value[i] = data[own.toTorchIndex(i)];
     }
   }
 }

@@ -1,14 +1,17 @@
 // The safetensors format: 8-byte little-endian header length, a JSON header naming each tensor's
 // dtype, shape and byte range, then raw little-endian data. Decoding trusts nothing in the file:
-// every length, offset and dtype is checked before a byte is read.
+// every length, offset and dtype is checked before a byte is read. I64 (PyTorch's counters, such
+// as batchNorm's num_batches_tracked) is held as float64 numbers, exact up to 2^53.
 
 import { EngineError, type EngineErrorCode } from './errors.js';
+import { sizeOf } from './tensor.js';
 
-export type SafetensorsDtype = 'F32' | 'F64';
+export type SafetensorsDtype = 'F32' | 'F64' | 'I64';
 
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
+  /** Float32Array for F32; Float64Array for F64 and for I64 (integer values). */
   data: Float32Array | Float64Array;
 }
 
@@ -17,7 +20,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, I64: 8 };
 const KNOWN_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -52,14 +55,17 @@ export function encodeSafetensors(tensors: Iterable<[string, SafetensorsTensor]>
 }
 
 function writeData(tensor: SafetensorsTensor, view: DataView, position: number): void {
-  const data = tensor.dtype === 'F32' ? Float32Array.from(tensor.data) : Float64Array.from(tensor.data);
-  if (LITTLE_ENDIAN) {
-    new Uint8Array(view.buffer, position, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  const { dtype, data } = tensor;
+  if (LITTLE_ENDIAN && dtype !== 'I64') {
+    const typed = dtype === 'F32' ? Float32Array.from(data) : Float64Array.from(data);
+    new Uint8Array(view.buffer, position, typed.byteLength).set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
     return;
   }
   for (let i = 0; i < data.length; i++) {
-    if (tensor.dtype === 'F32') view.setFloat32(position + 4 * i, data[i], true);
-    else view.setFloat64(position + 8 * i, data[i], true);
+    if (dtype === 'F32') view.setFloat32(position + 4 * i, data[i], true);
+    else if (dtype === 'F64') view.setFloat64(position + 8 * i, data[i], true);
+    else if (Number.isSafeInteger(data[i])) view.setBigInt64(position + 8 * i, BigInt(data[i]), true);
+    else throw new RangeError(`I64 tensor element ${i} is ${data[i]}, not an integer within ±2^53`);
   }
 }
 
@@ -95,11 +101,16 @@ export function decodeSafetensors(bytes: Uint8Array, code: EngineErrorCode = 'WE
     }
     const { dtype, shape, begin, end } = readEntry(name, entry, fail);
     const size = BYTES[dtype];
-    const count = shape.reduce((a, b) => a * b, 1);
+    const count = sizeOf(shape);
     if (end - begin !== count * size) throw fail(`tensor "${name}": ${end - begin} bytes do not hold shape [${shape.join(', ')}] of ${dtype}`);
     if (end > dataLength) throw fail(`tensor "${name}": data_offsets end ${end} is past the ${dataLength} data bytes`);
     ranges.push([begin, end, name]);
-    tensors.set(name, { dtype, shape, data: readData(bytes, dataStart + begin, count, dtype) });
+    const data = readData(bytes, dataStart + begin, count, dtype);
+    if (dtype === 'I64') {
+      const bad = data.findIndex((v) => !Number.isSafeInteger(v));
+      if (bad >= 0) throw fail(`tensor "${name}": I64 element ${bad} is beyond ±2^53`);
+    }
+    tensors.set(name, { dtype, shape, data });
   }
   ranges.sort((a, b) => a[0] - b[0]);
   let expected = 0;
@@ -115,7 +126,7 @@ function readEntry(name: string, entry: unknown, fail: (m: string) => EngineErro
   if (typeof entry !== 'object' || entry === null) throw fail(`tensor "${name}" must be an object`);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (typeof dtype !== 'string' || !KNOWN_DTYPES.includes(dtype)) throw fail(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
-  if (dtype !== 'F32' && dtype !== 'F64') throw fail(`tensor "${name}": dtype ${dtype} is not supported (expected F32)`);
+  if (!Object.hasOwn(BYTES, dtype)) throw fail(`tensor "${name}": dtype ${dtype} is not supported (expected F32)`);
   const isIndex = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isIndex)) throw fail(`tensor "${name}": shape must be an array of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
@@ -126,11 +137,13 @@ function readEntry(name: string, entry: unknown, fail: (m: string) => EngineErro
 
 function readData(bytes: Uint8Array, position: number, count: number, dtype: SafetensorsDtype): Float32Array | Float64Array {
   const out = dtype === 'F32' ? new Float32Array(count) : new Float64Array(count);
-  if (LITTLE_ENDIAN) {
+  if (LITTLE_ENDIAN && dtype !== 'I64') {
     new Uint8Array(out.buffer).set(bytes.subarray(position, position + out.byteLength));
     return out;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + position, out.byteLength);
-  for (let i = 0; i < count; i++) out[i] = dtype === 'F32' ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
+  for (let i = 0; i < count; i++) {
+    out[i] = dtype === 'F32' ? view.getFloat32(4 * i, true) : dtype === 'F64' ? view.getFloat64(8 * i, true) : Number(view.getBigInt64(8 * i, true));
+  }
   return out;
 }

@@ -1,7 +1,8 @@
-// Checkpoint bytes: a safetensors file whose tensors are the parameters (`state.layers.{i}.weight`,
-// engine layout, exact precision), optimizer buffers (`optimizer.layers.{i}.weight.{slot}`) and the
-// best weights kept for early stopping (`best.…`), and whose metadata holds the rest of the
-// training state as JSON. One format, so a checkpoint is inspectable with any safetensors reader.
+// Checkpoint bytes: a safetensors file whose tensors are the model's parameters and buffers
+// (`state.layers.{i}.weight`, engine layout, exact precision), the optimizer's per-parameter state
+// (`optimizer.layers.{i}.weight.{slot}`) and the best weights kept for early stopping (`best.…`),
+// and whose metadata holds the rest of the training state as JSON. One format, so a checkpoint is
+// inspectable with any safetensors reader.
 
 import { EngineError } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';

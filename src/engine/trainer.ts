@@ -2,17 +2,21 @@
 // early stopping). fit() runs the loop; checkpoint() serialises everything so that training 2
 // epochs, saving, loading and training 2 more is bit-identical to training 4 epochs straight.
 
+import { checkBatchActivationMemory } from './activation-memory.js';
+import { allocate } from './allocate.js';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { EngineError } from './errors.js';
 import { evaluatePrepared } from './evaluate.js';
 import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js';
 import { getKernel } from './kernels/kernel.js';
+import type { LayerRegistry } from './layers/registry.js';
 import { Model } from './model.js';
-import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optimizers/optimizer.js';
+import { optimizerTensorName, restoreOptimizerState } from './optimizers/optimizer-state.js';
+import { createOptimizer, OPTIMIZERS, type ConfiguredOptimizer, type OptimizerConfig, type ResolvedOptimizerConfig } from './optimizers/registry.js';
 import { Rng, type RngState } from './random.js';
 import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
-import { allocate, type Float, type Precision } from './tensor.js';
+import type { Float, Precision } from './tensor.js';
 import { BatchBuffers, prepareData, splitValidation, type PreparedData } from './training-data.js';
 
 export interface TrainerOptions {
@@ -20,6 +24,8 @@ export interface TrainerOptions {
   optimizer: OptimizerConfig;
   limits?: Partial<ModelLimits>;
   precision?: Precision;
+  /** The layer types the spec may use (default: the built-in ones). */
+  layers?: LayerRegistry;
 }
 
 /** Running sums of the epoch in progress (kept so a mid-epoch resume reports the same metrics). */
@@ -36,8 +42,10 @@ interface TrainerState {
   spec: ModelSpec;
   precision: Precision;
   seed: number;
-  optimizer: OptimizerConfig;
+  optimizer: ResolvedOptimizerConfig;
   optimizerStep: number;
+  /** The optimizer's state slots stored as tensors (absent in checkpoints written before it was recorded). */
+  optimizerSlots?: string[];
   epoch: number;
   step: number;
   rng: RngState;
@@ -46,6 +54,8 @@ interface TrainerState {
   history: EpochMetrics[];
   earlyStopping: EarlyStoppingState;
   hasBestWeights: boolean;
+  /** Whether layers with an `adapt` step have had it (absent in older checkpoints: they had no such layers). */
+  adapted?: boolean;
   /** Threads the arithmetic was split over; part of the determinism contract. */
   threads: number;
   /** The matrix-multiply kernel the arithmetic ran on (another kernel rounds differently). */
@@ -56,45 +66,53 @@ const emptyProgress = (): EpochProgress => ({ lossSum: 0, correct: 0, judged: 0,
 const now = () => globalThis.performance.now();
 
 export class Trainer {
-  private optimizer: Optimizer;
+  private optimizer: ConfiguredOptimizer;
   private rng: Rng;
   private epochRng: RngState | null = null;
   private step = 0;
   private progress = emptyProgress();
   private early: EarlyStoppingState = { best: null, bestEpoch: null, wait: 0 };
+  /** Every state tensor (parameters and buffers) of the best epoch, for restoreBest. */
   private bestWeights: Float[] | null = null;
   private completedEpochs = 0;
   private readonly pastEpochs: EpochMetrics[] = [];
 
-  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig) {
-    this.optimizer = createOptimizer(optimizer, model.parameters.length, model.precision);
+  /**
+   * @param adapted false for a new model: its first fit sets data-derived buffers (Layer.adapt)
+   *   from the training data; a resumed or imported one keeps the buffers it came with.
+   */
+  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig, private adapted: boolean) {
+    this.optimizer = createOptimizer(optimizer, model.precision);
     this.rng = new Rng(seed, 'training');
   }
 
   static create(spec: unknown, options: TrainerOptions): Trainer {
-    const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision });
-    return new Trainer(model, options.seed, options.optimizer);
+    const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision, layers: options.layers });
+    return new Trainer(model, options.seed, options.optimizer, false);
   }
 
   /** Imported weights: no optimizer or PRNG state, so both start fresh from the seed. */
   static fromWeights(spec: unknown, safetensors: Uint8Array, options: TrainerOptions): Trainer {
     const trainer = Trainer.create(spec, options);
     trainer.model.loadWeights(safetensors);
+    trainer.adapted = true;
     return trainer;
   }
 
-  /** Restores the whole state. A different optimizer type starts that optimizer fresh; the same type keeps its buffers. */
-  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits> } = {}): Trainer {
+  /**
+   * Restores the whole state. A different optimizer type starts that optimizer fresh; the same type
+   * keeps its state, which must match the optimizer's slots exactly (CHECKPOINT_INVALID otherwise).
+   */
+  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits>; layers?: LayerRegistry } = {}): Trainer {
     const { state, tensors } = decodeCheckpoint<TrainerState>(bytes);
-    const model = Model.build(state.spec, { precision: state.precision, limits: options.limits });
-    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer);
-    model.setParameterValues(tensors, 'state.');
+    const model = Model.build(state.spec, { precision: state.precision, limits: options.limits, layers: options.layers });
+    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer, state.adapted ?? true);
+    model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
-      const slots: OptimizerState['slots'] = {};
-      for (const slot of slotNames(state.optimizer.type)) {
-        slots[slot] = model.parameters.map(({ name }) => tensors.get(`optimizer.${name}.${slot}`) ?? null);
-      }
-      trainer.optimizer.setState({ step: state.optimizerStep, slots });
+      const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
+      const keeps = OPTIMIZERS.get(saved.type).slots(state.optimizer);
+      const parameters = model.parameters.map(({ name, param }) => ({ name, length: param.value.length }));
+      trainer.optimizer.setState(restoreOptimizerState(saved, keeps, tensors, parameters));
     }
     trainer.completedEpochs = state.epoch;
     trainer.step = state.step;
@@ -103,7 +121,7 @@ export class Trainer {
     trainer.progress = state.progress;
     trainer.pastEpochs.push(...state.history);
     trainer.early = state.earlyStopping;
-    if (state.hasBestWeights) trainer.bestWeights = model.parameters.map(({ name }) => tensors.get(`best.${name}`)!);
+    if (state.hasBestWeights) trainer.bestWeights = model.readState(tensors, 'best.');
     return trainer;
   }
 
@@ -128,6 +146,7 @@ export class Trainer {
       seed: this.seed,
       optimizer: this.optimizer.config,
       optimizerStep: optimizerState.step,
+      optimizerSlots: Object.keys(optimizerState.slots),
       epoch: this.completedEpochs,
       step: this.step,
       rng: this.rng.getState(),
@@ -136,15 +155,17 @@ export class Trainer {
       history: this.pastEpochs,
       earlyStopping: this.early,
       hasBestWeights: this.bestWeights !== null,
+      adapted: this.adapted,
       threads: 1,
       kernel: getKernel().name,
     };
     const tensors: [string, Float][] = [];
-    this.model.parameters.forEach(({ name, param }, i) => {
-      tensors.push([`state.${name}`, param.value]);
-      for (const [slot, buffers] of Object.entries(optimizerState.slots)) {
-        const buffer = buffers[i];
-        if (buffer) tensors.push([`optimizer.${name}.${slot}`, buffer]);
+    let parameterIndex = 0;
+    this.model.state.forEach(({ name, tensor }, i) => {
+      tensors.push([`state.${name}`, tensor.value]);
+      if (tensor.role === 'parameter') {
+        for (const [slot, buffers] of Object.entries(optimizerState.slots)) tensors.push([optimizerTensorName(name, slot), buffers[parameterIndex]]);
+        parameterIndex++;
       }
       if (this.bestWeights) tensors.push([`best.${name}`, this.bestWeights[i]]);
     });
@@ -153,10 +174,7 @@ export class Trainer {
 
   async fit(data: TrainingData, config: FitConfig): Promise<FitResult> {
     const { epochs, batchSize } = checkFitConfig(config);
-    const perSample = this.model.activationBytesPerSample;
-    if (config.maxActivationBytes !== undefined && perSample * batchSize > config.maxActivationBytes) {
-      throw new EngineError('LIMIT_EXCEEDED', `batchSize ${batchSize} needs about ${Math.ceil((perSample * batchSize) / 1048576)} MiB of activations, over the cap of ${Math.floor(config.maxActivationBytes / 1048576)} MiB`, [{ path: '/batchSize', message: 'activation memory over the cap' }]);
-    }
+    if (config.maxActivationBytes !== undefined) checkBatchActivationMemory(this.model.activationBytesPerSample, batchSize, config.maxActivationBytes);
     let train = prepareData(this.model, data);
     let validation: PreparedData | null = config.validationData ? prepareData(this.model, config.validationData, 'validationData') : null;
     if (!validation && config.validationSplit) [train, validation] = splitValidation(train, config.validationSplit, this.seed);
@@ -165,6 +183,10 @@ export class Trainer {
       throw new EngineError('CONFIG_INVALID', `earlyStopping monitors ${monitor} but there is no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validation data' }]);
     }
     const early = config.earlyStopping ? new EarlyStopping({ ...config.earlyStopping, monitor }, this.early) : null;
+    if (!this.adapted) {
+      this.model.adapt(train.inputs, train.count);
+      this.adapted = true;
+    }
 
     const width = this.model.outputSize;
     const steps = Math.ceil(train.count / batchSize);
@@ -175,10 +197,19 @@ export class Trainer {
     const last = this.model.layers[this.model.layers.length - 1];
     const params = this.model.parameters.map((p) => p.param);
     // The weights before each update: a finite gradient can still overflow a weight (float32), and the
-    // divergence guard promises the last finite weights.
+    // divergence guard promises the last finite weights (and the buffers that go with them).
     const previous = params.map((p) => allocate(this.model.precision, p.value.length));
     const grads = params.map((p) => p.grad);
     const values = params.map((p) => p.value);
+    // Early stopping's best weights are the whole state: buffers (running statistics) go with the weights.
+    const stateValues = this.model.state.map(({ tensor }) => tensor.value);
+    // Buffers change in the forward pass: kept from before it, so a step that diverges leaves no trace.
+    const bufferValues = this.model.state.flatMap(({ tensor }) => (tensor.role === 'buffer' ? [tensor.value] : []));
+    const buffersBefore = bufferValues.map((v) => v.slice());
+    const divergence = (epoch: number, why: string) => {
+      bufferValues.forEach((v, i) => v.set(buffersBefore[i]));
+      return this.diverged(epoch, why);
+    };
     const ctx = { training: true, rng: this.rng };
     let samplesSeen = 0;
     let stoppedEarly = false;
@@ -196,16 +227,17 @@ export class Trainer {
         const size = Math.min(batchSize, train.count - start);
         buffers.gather(order, start, size);
         ctx.rng = this.rng;
+        bufferValues.forEach((v, i) => buffersBefore[i].set(v));
         const y = this.model.forward(buffers.inputs, size, ctx);
         const loss = this.model.loss.compute(y, last.preActivation ?? y, buffers.targets, size, width, grad);
-        if (!Number.isFinite(loss)) throw this.diverged(epochNumber, `loss is ${loss}`);
+        if (!Number.isFinite(loss)) throw divergence(epochNumber, `loss is ${loss}`);
         this.model.backward(grad, size, this.model.loss.fused);
-        if (!allFinite(grads)) throw this.diverged(epochNumber, 'a gradient is not finite');
+        if (!allFinite(grads)) throw divergence(epochNumber, 'a gradient is not finite');
         values.forEach((v, i) => previous[i].set(v));
         this.optimizer.step(params);
         if (!allFinite(values)) {
           values.forEach((v, i) => v.set(previous[i]));
-          throw this.diverged(epochNumber, 'the update made a weight non-finite');
+          throw divergence(epochNumber, 'the update made a weight non-finite');
         }
         const counted = this.model.loss.countCorrect(y, buffers.targets, size, width);
         this.progress.lossSum += loss * size;
@@ -225,10 +257,10 @@ export class Trainer {
       this.progress.seconds += (now() - started) / 1000;
       const metrics = this.finishEpoch(epochNumber, validation);
       if (early) {
-        if (early.update(metrics) && config.earlyStopping?.restoreBest) this.bestWeights = params.map((p) => p.value.slice());
+        if (early.update(metrics) && config.earlyStopping?.restoreBest) this.bestWeights = stateValues.map((v) => v.slice());
         stoppedEarly = early.shouldStop;
         if (stoppedEarly && config.earlyStopping?.restoreBest && this.bestWeights) {
-          params.forEach((p, i) => p.value.set(this.bestWeights![i]));
+          stateValues.forEach((v, i) => v.set(this.bestWeights![i]));
         }
       }
       await config.onEpochEnd?.(metrics);
@@ -293,8 +325,4 @@ function allFinite(arrays: Float[]): boolean {
     if (sum !== 0) return false; // x * 0 is NaN exactly when x is NaN or infinite
   }
   return true;
-}
-
-function slotNames(type: OptimizerConfig['type']): string[] {
-  return type === 'sgd' ? ['momentum_buffer'] : ['exp_avg', 'exp_avg_sq'];
 }

@@ -1,12 +1,13 @@
 // Checks that data fits a model, splits off validation data with a seeded shuffle, and gathers
 // shuffled samples into reusable batch buffers.
 
+import { allocate } from './allocate.js';
 import { EngineError } from './errors.js';
 import type { TrainingData } from './fit.js';
 import type { BatchTargets } from './losses.js';
 import type { Model } from './model.js';
 import { Rng } from './random.js';
-import { allocate, type Float } from './tensor.js';
+import type { Float } from './tensor.js';
 
 /** Data in the form the loss reads: class indices or dense target rows. */
 export interface PreparedData {

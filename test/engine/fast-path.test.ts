@@ -9,7 +9,8 @@ import {
   Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
 } from '../../src/engine/index.js';
 import { col2im, im2col } from '../../src/engine/kernels/im2col.js';
-import { windowGeometry, type Window2d } from '../../src/engine/layers/geometry.js';
+import type { Window2d } from '../../src/engine/kernels/window2d.js';
+import { windowGeometry } from '../../src/engine/layers/geometry.js';
 import { CNN_SPEC, MLP_SPEC } from '../helpers/mnist.js';
 import { uniform } from './engine-helpers.js';
 
@@ -42,7 +43,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
 
 it('the WebAssembly SIMD kernel is available and is the default for float32', () => {
   expect(wasmSimdAvailable()).toBe(true);
-  expect(Model.build(MLP_SPEC).layers[0].params[0].value).toBeInstanceOf(Float32Array);
+  expect(Model.build(MLP_SPEC).parameters[0].param.value).toBeInstanceOf(Float32Array);
 });
 
 describe('gemm: WebAssembly SIMD against the TypeScript reference', () => {
@@ -153,7 +154,7 @@ describe('fused bias + relu, relu backward and the bias gradient against the ref
           const x = f32(uniform(rows * 9, 5), true);
           const y = Float32Array.from(layer.forward(x, rows, { training: true, rng: null }));
           const dx = Float32Array.from(layer.backward(f32(uniform(rows * units, 6), true), rows, false, true)!);
-          const [weight, bias] = layer.params;
+          const [weight, bias] = model.parameters.map((p) => p.param);
           return { y, dx, weightGrad: Float32Array.from(weight.grad), biasGrad: bias ? Float32Array.from(bias.grad) : null };
         };
         const expected = run(typescriptKernel);

@@ -3,7 +3,7 @@
 // loaded row of B is used four times (register blocking); this is the hot loop of the whole engine.
 
 import type { Float } from '../tensor.js';
-import type { MatMulKernel } from './kernel.js';
+import type { MatMulKernel } from './matmul-kernel.js';
 
 export const typescriptKernel: MatMulKernel = {
   name: 'typescript',

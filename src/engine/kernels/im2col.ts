@@ -1,8 +1,8 @@
 // im2col and its adjoint col2im for channels-last images: the reference TypeScript versions that
 // conv2d uses unless the kernel brings faster ones (see MatMulKernel).
 
-import type { Window2d } from '../layers/geometry.js';
 import type { Float } from '../tensor.js';
+import type { Window2d } from './window2d.js';
 
 /**
  * cols[(n, oy, ox), (ky, kx, c)] = x[n, oy·sH - padTop + ky, ox·sW - padLeft + kx, c], zero outside,

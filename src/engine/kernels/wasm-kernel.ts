@@ -11,12 +11,12 @@
 // grows; nothing here uses threads. Freed buffers are found with a FinalizationRegistry and reused;
 // the memory itself never shrinks (WebAssembly memories cannot).
 
-import type { Window2d } from '../layers/geometry.js';
 import type { Float } from '../tensor.js';
 import { typescriptKernel } from './gemm.js';
 import { GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
 import { col2im, im2col } from './im2col.js';
-import type { MatMulKernel } from './kernel.js';
+import type { MatMulKernel } from './matmul-kernel.js';
+import type { Window2d } from './window2d.js';
 
 /** The slice of the global WebAssembly API used here (the engine compiles without DOM or Node types). */
 interface WasmMemory {

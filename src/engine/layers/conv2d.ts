@@ -1,16 +1,83 @@
-// 2-D convolution (seed section 2) as im2col + matrix multiply, for every stride and padding.
+// 2-D convolution as im2col + matrix multiply, for every stride and padding.
 // Shape: input [N, H, W, C] -> output [N, H', W', F]. Weight [kH, kW, C, F] (PyTorch: [F, C, kH, kW]).
 // Backward: dW = colsᵀ·dz, dcols = dz·Wᵀ, then col2im scatters dcols back, honouring the stride
-// and padding (the seed's version ignores both). The batch goes through in chunks of a few images so
-// the patch matrix stays in cache (and its memory small); backward rebuilds a chunk's patches rather
-// than keeping the whole batch's.
+// and padding. The batch goes through in chunks of a few images so the patch matrix stays in cache
+// (and its memory small); backward rebuilds a chunk's patches rather than keeping the whole batch's.
 
+import { ensureCapacity } from '../allocate.js';
 import { col2im, im2col } from '../kernels/im2col.js';
 import { getKernel } from '../kernels/kernel.js';
-import type { Conv2dSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import type { Window2d } from './geometry.js';
-import { ActivationStage, makeParameter, sumRows, type Layer, type Parameter } from './layer.js';
+import type { Window2d } from '../kernels/window2d.js';
+import type { FieldSchemas, Pair } from '../spec-fields.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import { ActivationStage, sumRows } from './activation-stage.js';
+import {
+  activationOptions, OUTPUT_ACTIVATION_FIELDS, requireImage, WEIGHT_FIELDS, weightOptions,
+  type ActivationOptions, type WeightOptions,
+} from './common-fields.js';
+import { MAX_WINDOW, window2d, type PaddingSpec } from './geometry.js';
+import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+import type { LayerTensors, Parameter, TensorSpec } from './tensors.js';
+
+export interface Conv2dSpec extends ActivationOptions, WeightOptions {
+  type: 'conv2d';
+  filters: number;
+  kernelSize: Pair;
+  strides: Pair;
+  padding: PaddingSpec;
+}
+
+const CONV2D_FIELDS = {
+  filters: { kind: 'integer', min: 1, max: 65_536, required: true },
+  kernelSize: { kind: 'pair', max: MAX_WINDOW, required: true },
+  strides: { kind: 'pair', max: MAX_WINDOW, default: 1 },
+  padding: { kind: 'enumOrInteger', values: ['valid', 'same'], min: 0, max: MAX_WINDOW, default: 'valid' },
+  ...OUTPUT_ACTIVATION_FIELDS,
+  ...WEIGHT_FIELDS,
+} as const satisfies FieldSchemas;
+
+export const conv2dLayer: LayerEntry<Conv2dSpec, typeof CONV2D_FIELDS, Window2d> = {
+  type: 'conv2d',
+  fields: CONV2D_FIELDS,
+  normalize(values, ctx, given) {
+    const { filters, kernelSize, strides, padding } = values;
+    const activation = activationOptions(values, ctx, given);
+    return { type: 'conv2d', filters, kernelSize, strides, padding, ...activation, ...weightOptions(values, activation.activation) };
+  },
+  infer(spec, input, ctx) {
+    requireImage(input.shape, ctx);
+    const g = window2d(input.shape, spec.kernelSize, spec.strides, spec.padding, ctx, 'kernelSize');
+    const { kH, kW, channels } = g;
+    const filters = spec.filters;
+    const patch = kH * kW * channels;
+    const positions = g.outH * g.outW;
+    const fans = { fanIn: patch, fanOut: kH * kW * filters };
+    const tensors: TensorSpec[] = [{
+      name: 'weight', role: 'parameter', shape: [kH, kW, channels, filters], torchShape: [filters, channels, kH, kW],
+      toTorchIndex: (flat) => {
+        const f = flat % filters;
+        let rest = (flat - f) / filters;
+        const c = rest % channels;
+        rest = (rest - c) / channels;
+        const kx = rest % kW;
+        const ky = (rest - kx) / kW;
+        return ((f * channels + c) * kH + ky) * kW + kx;
+      },
+      init: { initializer: spec.kernelInitializer, ...fans },
+    }];
+    if (spec.useBias) tensors.push({ name: 'bias', role: 'parameter', shape: [filters], torchShape: [filters], init: { initializer: spec.biasInitializer, ...fans } });
+    const biasAdds = spec.useBias ? filters : 0;
+    return {
+      outputShape: [g.outH, g.outW, filters],
+      flattenedFrom: null,
+      tensors,
+      flops: positions * filters * (2 * patch) + positions * biasAdds,
+      scratch: 2 * positions * patch,
+      detail: g,
+    };
+  },
+  create: (plan, tensors, precision) => new Conv2dLayer(plan, tensors, precision),
+};
 
 /**
  * About 1 MiB of float32 patches per chunk: the chunk's patch matrix stays in L2 between im2col and
@@ -20,8 +87,10 @@ const CHUNK_FLOATS = 262144;
 
 export class Conv2dLayer implements Layer {
   readonly type = 'conv2d' as const;
+  readonly index: number;
+  readonly inputShape: Shape;
   readonly outputShape: Shape;
-  readonly params: Parameter[];
+  private readonly g: Window2d;
   private readonly weight: Parameter;
   private readonly bias: Parameter | null;
   private readonly stage: ActivationStage;
@@ -38,28 +107,17 @@ export class Conv2dLayer implements Layer {
   private dcols: Float | null = null;
   private dx: Float | null = null;
 
-  constructor(
-    readonly index: number, spec: Conv2dSpec, readonly inputShape: Shape,
-    private readonly g: Window2d, private readonly precision: Precision,
-  ) {
-    const filters = spec.filters;
-    this.outputShape = [g.outH, g.outW, filters];
+  constructor(plan: LayerPlan<Conv2dSpec, Window2d>, tensors: LayerTensors, private readonly precision: Precision) {
+    const g = this.g = plan.detail;
+    this.index = plan.index;
+    this.inputShape = plan.input.shape;
+    this.outputShape = plan.outputShape;
     this.patchSize = g.kH * g.kW * g.channels;
     this.imageSize = g.inH * g.inW * g.channels;
     this.chunkImages = Math.max(1, Math.floor(CHUNK_FLOATS / (g.outH * g.outW * this.patchSize)));
-    const { kH, kW, channels } = g;
-    this.weight = makeParameter('weight', [kH, kW, channels, filters], [filters, channels, kH, kW], precision, (flat) => {
-      const f = flat % filters;
-      let rest = (flat - f) / filters;
-      const c = rest % channels;
-      rest = (rest - c) / channels;
-      const kx = rest % kW;
-      const ky = (rest - kx) / kW;
-      return ((f * channels + c) * kH + ky) * kW + kx;
-    });
-    this.bias = spec.useBias === false ? null : makeParameter('bias', [filters], [filters], precision);
-    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-    this.stage = new ActivationStage(spec.activation ?? 'linear', spec.alpha, precision);
+    this.weight = tensors.param('weight');
+    this.bias = tensors.optionalParam('bias');
+    this.stage = new ActivationStage(plan.spec.activation, plan.spec.alpha, precision);
   }
 
   get activation() { return this.stage.activation; }

@@ -1,38 +1,76 @@
-// Fully connected layer (seed section 1): z = x·W + b, y = f(z).
+// Fully connected layer: z = x·W + b, y = f(z).
 // Shape: input [N, in] -> output [N, units]. Weight [in, units] (PyTorch: [units, in]), bias [units].
 
+import { ensureCapacity } from '../allocate.js';
 import { getKernel } from '../kernels/kernel.js';
-import type { DenseSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import { ActivationStage, makeParameter, sumRows, type ForwardContext, type Layer, type Parameter } from './layer.js';
+import type { FieldSchemas } from '../spec-fields.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import { ActivationStage, sumRows } from './activation-stage.js';
+import {
+  activationOptions, OUTPUT_ACTIVATION_FIELDS, requireFlat, WEIGHT_FIELDS, weightOptions,
+  type ActivationOptions, type WeightOptions,
+} from './common-fields.js';
+import type { ForwardContext, Layer, LayerEntry, LayerPlan } from './layer.js';
+import type { LayerTensors, Parameter, TensorSpec } from './tensors.js';
+
+export interface DenseSpec extends ActivationOptions, WeightOptions {
+  type: 'dense';
+  units: number;
+}
+
+const DENSE_FIELDS = {
+  units: { kind: 'integer', min: 1, max: 1_000_000, required: true },
+  ...OUTPUT_ACTIVATION_FIELDS,
+  ...WEIGHT_FIELDS,
+} as const satisfies FieldSchemas;
+
+export const denseLayer: LayerEntry<DenseSpec, typeof DENSE_FIELDS, null> = {
+  type: 'dense',
+  fields: DENSE_FIELDS,
+  normalize(values, ctx, given) {
+    const activation = activationOptions(values, ctx, given);
+    return { type: 'dense', units: values.units, ...activation, ...weightOptions(values, activation.activation) };
+  },
+  infer(spec, input, ctx) {
+    requireFlat(input.shape, ctx);
+    const inFeatures = input.shape[0];
+    const units = spec.units;
+    const fans = { fanIn: inFeatures, fanOut: units };
+    const torchInput = input.flattenedFrom ? chwIndexOfHwc(input.flattenedFrom) : (i: number) => i;
+    const tensors: TensorSpec[] = [{
+      name: 'weight', role: 'parameter', shape: [inFeatures, units], torchShape: [units, inFeatures],
+      toTorchIndex: (flat) => {
+        const i = Math.floor(flat / units);
+        const u = flat - i * units;
+        return u * inFeatures + torchInput(i);
+      },
+      init: { initializer: spec.kernelInitializer, ...fans },
+    }];
+    if (spec.useBias) tensors.push({ name: 'bias', role: 'parameter', shape: [units], torchShape: [units], init: { initializer: spec.biasInitializer, ...fans } });
+    const biasAdds = spec.useBias ? units : 0;
+    return { outputShape: [units], flattenedFrom: null, tensors, flops: 2 * inFeatures * units + biasAdds, scratch: 0, detail: null };
+  },
+  create: (plan, tensors, precision) => new DenseLayer(plan, tensors, precision),
+};
 
 export class DenseLayer implements Layer {
   readonly type = 'dense' as const;
+  readonly index: number;
+  readonly inputShape: Shape;
   readonly outputShape: Shape;
-  readonly params: Parameter[];
   private readonly weight: Parameter;
   private readonly bias: Parameter | null;
   private readonly stage: ActivationStage;
   private input: Float | null = null;
   private dx: Float | null = null;
 
-  /** `flattenedFrom`: the [h, w, c] shape a preceding flatten produced this input from (for PyTorch's order). */
-  constructor(
-    readonly index: number, spec: DenseSpec, readonly inputShape: Shape,
-    flattenedFrom: Shape | null, private readonly precision: Precision,
-  ) {
-    const inFeatures = inputShape[0];
-    const units = spec.units;
-    this.outputShape = [units];
-    const torchInput = flattenedFrom ? chwIndexOfHwc(flattenedFrom) : (i: number) => i;
-    this.weight = makeParameter('weight', [inFeatures, units], [units, inFeatures], precision, (flat) => {
-      const i = Math.floor(flat / units);
-      const u = flat - i * units;
-      return u * inFeatures + torchInput(i);
-    });
-    this.bias = spec.useBias === false ? null : makeParameter('bias', [units], [units], precision);
-    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-    this.stage = new ActivationStage(spec.activation ?? 'linear', spec.alpha, precision);
+  constructor(plan: LayerPlan<DenseSpec>, tensors: LayerTensors, private readonly precision: Precision) {
+    this.index = plan.index;
+    this.inputShape = plan.input.shape;
+    this.outputShape = plan.outputShape;
+    this.weight = tensors.param('weight');
+    this.bias = tensors.optionalParam('bias');
+    this.stage = new ActivationStage(plan.spec.activation, plan.spec.alpha, precision);
   }
 
   get activation() { return this.stage.activation; }

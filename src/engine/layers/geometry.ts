@@ -2,7 +2,14 @@
 // Keras/TensorFlow: out = ceil(in / stride), and when the total padding is odd the extra row or
 // column goes at the bottom/right. An integer padding pads every side by that many zeros.
 
+import type { Window2d } from '../kernels/window2d.js';
+import { describe, specError, type FieldContext, type Pair } from '../spec-fields.js';
+import type { Shape } from '../tensor.js';
+
 export type PaddingSpec = 'valid' | 'same' | number;
+
+/** Largest kernel, pool, stride or padding a spec may give. */
+export const MAX_WINDOW = 4096;
 
 export interface Window1d {
   out: number;
@@ -23,14 +30,19 @@ export function windowGeometry(input: number, kernel: number, stride: number, pa
   return { out: Math.floor(span / stride) + 1, before: pad };
 }
 
-export interface Window2d {
-  inH: number; inW: number; channels: number;
-  kH: number; kW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  outH: number; outW: number;
+export function toPair(value: Pair): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }
 
-export function toPair(value: number | [number, number]): [number, number] {
-  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
+/** The window of `kernelField` over an [h, w, c] input; SPEC_INVALID at that field when it does not fit. */
+export function window2d(input: Shape, kernel: Pair, strides: Pair, padding: PaddingSpec, ctx: FieldContext, kernelField: string): Window2d {
+  const [inH, inW, channels] = input;
+  const [kH, kW] = toPair(kernel);
+  const [strideH, strideW] = toPair(strides);
+  const rows = windowGeometry(inH, kH, strideH, padding);
+  const cols = windowGeometry(inW, kW, strideW, padding);
+  if (!rows || !cols) {
+    throw specError(ctx, kernelField, `${kernelField} ${describe(kernel)} does not fit the ${inH}x${inW} input with padding ${describe(padding)}`);
+  }
+  return { inH, inW, channels, kH, kW, strideH, strideW, padTop: rows.before, padLeft: cols.before, outH: rows.out, outW: cols.out };
 }

@@ -1,25 +1,13 @@
-// The protocol every layer implements, and the pieces layers share (parameters, the activation
-// step). Layers work on whole batches stored contiguously, channels last ([N, H, W, C] or [N, F]);
-// buffers are sized once per batch size and reused, so a training step allocates nothing.
+// The protocol every layer implements, and the entry that describes a layer type to the rest of the
+// engine (its spec fields, shape inference with its tensors, construction). Layers work on whole
+// batches stored contiguously, channels last ([N, H, W, C] or [N, F]); their working arrays are
+// sized once per batch size and reused, so a training step allocates nothing.
 
-import { createActivation, type Activation } from '../activations.js';
-import { getKernel } from '../kernels/kernel.js';
+import type { Activation } from '../activations.js';
 import type { Rng } from '../random.js';
-import type { ActivationName, LayerType } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-
-export interface Parameter {
-  /** `weight` or `bias`; the safetensors name is `layers.{index}.{name}`. */
-  readonly name: 'weight' | 'bias';
-  /** Engine layout (dense [in, units], conv2d [kH, kW, inC, filters], bias [units]). */
-  readonly shape: readonly number[];
-  /** PyTorch layout (dense [units, in], conv2d [filters, inC, kH, kW]). */
-  readonly torchShape: readonly number[];
-  readonly value: Float;
-  readonly grad: Float;
-  /** Maps an engine-layout flat index to the PyTorch-layout flat index. */
-  readonly toTorchIndex: (index: number) => number;
-}
+import type { FieldContext, FieldSchemas, FieldValues } from '../spec-fields.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import type { LayerTensors, TensorSpec } from './tensors.js';
 
 export interface ForwardContext {
   training: boolean;
@@ -28,10 +16,9 @@ export interface ForwardContext {
 
 export interface Layer {
   readonly index: number;
-  readonly type: LayerType;
+  readonly type: string;
   readonly inputShape: Shape;
   readonly outputShape: Shape;
-  readonly params: readonly Parameter[];
   /** The activation applied at the end of forward, if the layer has one (last layer: losses fuse with it). */
   readonly activation: Activation | null;
   /** Pre-activation of the last forward pass (losses that fuse with the activation read it). */
@@ -43,94 +30,64 @@ export interface Layer {
    * when `needInputGrad` is false (the first layer).
    */
   backward(grad: Float, batch: number, gradIsPreActivation: boolean, needInputGrad: boolean): Float | null;
-}
-
-export function makeParameter(
-  name: 'weight' | 'bias', shape: number[], torchShape: number[], precision: Precision,
-  toTorchIndex: (index: number) => number = (i) => i,
-): Parameter {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
-    name, shape, torchShape, toTorchIndex,
-    value: ensureCapacity(null, precision, size),
-    grad: ensureCapacity(null, precision, size),
-  };
-}
-
-/** z[r, j] += bias[j] for each of `rows` rows (the reference for the kernel's fused version). */
-export function addBias(z: Float, bias: Float, rows: number, width: number): void {
-  for (let r = 0, o = 0; r < rows; r++, o += width) {
-    for (let j = 0; j < width; j++) z[o + j] += bias[j];
-  }
-}
-
-/** out[j] = Σ_r x[r, j]: the bias gradient, from the kernel when it can. */
-export function sumRows(x: Float, out: Float, rows: number, width: number): void {
-  if (getKernel().sumRows?.(x, out, rows, width)) return;
-  out.fill(0);
-  for (let r = 0, o = 0; r < rows; r++, o += width) {
-    for (let j = 0; j < width; j++) out[j] += x[o + j];
-  }
-}
-
-/** Output buffers and the activation step shared by dense and conv2d. */
-export class ActivationStage {
-  readonly activation: Activation | null;
-  z: Float | null = null;
-  y: Float | null = null;
-  private dz: Float | null = null;
-
-  constructor(name: ActivationName, alpha: number | undefined, private readonly precision: Precision) {
-    this.activation = name === 'linear' ? null : createActivation(name, alpha);
-  }
-
-  /** The buffer the layer writes its pre-activation into (and sizes the output buffer with it). */
-  preBuffer(length: number): Float {
-    this.z = ensureCapacity(this.z, this.precision, length);
-    if (this.activation) this.y = ensureCapacity(this.y, this.precision, length);
-    return this.z;
-  }
-
-  /** The layer's output: y, or z when there is no activation. */
-  get output(): Float {
-    return this.activation ? this.y! : this.z!;
-  }
-
   /**
-   * z[first .. first + rows) = a·weight with bias and activation fused into the kernel's multiply
-   * (relu or linear). False when the kernel cannot; the caller then multiplies and applies itself.
+   * Optional: sets buffers from statistics of the training data (a normalization's mean and
+   * variance, as Keras' `adapt`). Called once, when a new trainer first fits (never when it resumes a
+   * checkpoint or starts from imported weights), with this layer's input for every training sample
+   * (the validation split excluded), `count` rows of `inputShape`.
    */
-  multiplyFused(transA: boolean, rows: number, width: number, depth: number, a: Float, lda: number, weight: Float, bias: Float | null, first: number): boolean {
-    const activation = this.activation;
-    if (activation && activation.name !== 'relu') return false;
-    return getKernel().gemmBiasRelu?.(transA, rows, width, depth, a, 0, lda, weight, 0, width, this.z!, first * width, width, bias, activation ? this.y! : null) ?? false;
-  }
+  adapt?(input: Float, count: number): void;
+}
 
+export interface LayerInput {
+  readonly shape: Shape;
+  /** True for the first layer, whose input is the data itself. */
+  readonly isModelInput: boolean;
   /**
-   * Bias and activation for rows [first, first + rows) through the kernel's fused step (relu or
-   * linear); false when the kernel cannot, and the caller then uses apply() for the whole batch.
+   * For a flat input that a flatten made from an image: that [h, w, c] shape. The engine flattens in
+   * (h, w, c) order and PyTorch in (c, h, w) order, so per-feature tensors map their indices with it.
    */
-  applyFused(bias: Float | null, first: number, rows: number, width: number): boolean {
-    const activation = this.activation;
-    if (activation && activation.name !== 'relu') return false;
-    if (!bias && !activation) return true;
-    return getKernel().biasRelu?.(this.z!, first * width, bias, rows, width, activation ? this.y! : null) ?? false;
-  }
+  readonly flattenedFrom: Shape | null;
+}
 
-  /** z += bias (per row of `width`), then y = f(z): fused by the kernel when it can, else the reference steps. */
-  apply(bias: Float | null, rows: number, width: number): Float {
-    if (this.applyFused(bias, 0, rows, width)) return this.output;
-    if (bias) addBias(this.z!, bias, rows, width);
-    this.activation?.forward(this.z!, this.y!, rows * width, width);
-    return this.output;
-  }
+/** What shape inference learns about one layer, before anything is allocated. */
+export interface LayerInference<Detail = unknown> {
+  outputShape: number[];
+  /** The image the (flat) output's features come from: a flatten's input, passed on by elementwise layers. */
+  flattenedFrom: Shape | null;
+  /** Parameters and buffers, in PyTorch's state_dict order. */
+  tensors: TensorSpec[];
+  /** Forward FLOPs per sample: a multiply-add counts 2, a bias add 1, a pooling window element 1. */
+  flops: number;
+  /** Per-sample elements of scratch buffers beyond the output (im2col columns). */
+  scratch: number;
+  /** Whatever else the constructor needs from inference (the window geometry of conv2d and pooling). */
+  detail: Detail;
+}
 
-  /** dL/dz from dL/dy (or passes it through when it already is dL/dz). */
-  backward(grad: Float, length: number, width: number, gradIsPreActivation: boolean): Float {
-    if (!this.activation || gradIsPreActivation) return grad;
-    this.dz = ensureCapacity(this.dz, this.precision, length);
-    const fused = this.activation.name === 'relu' && getKernel().reluBackward?.(grad, this.z!, this.dz, length);
-    if (!fused) this.activation.backward(grad, this.z!, this.y!, this.dz, length, width);
-    return this.dz;
-  }
+export interface LayerPlan<Spec = { type: string }, Detail = unknown> extends LayerInference<Detail> {
+  index: number;
+  spec: Spec;
+  input: LayerInput;
+  /** Trainable parameter count (buffers are state, not parameters, as in PyTorch's numel over parameters()). */
+  params: number;
+}
+
+/**
+ * Everything the engine knows about one layer type; the registry is a list of these. Adding a layer
+ * type is one file with its class and its entry, plus a line in registry.ts.
+ */
+export interface LayerEntry<Spec extends { type: string } = { type: string }, Fields extends FieldSchemas = FieldSchemas, Detail = unknown> {
+  readonly type: Spec['type'];
+  /** The spec's fields besides `type`: read (validated, defaults filled) before normalize sees them. */
+  readonly fields: Fields;
+  /**
+   * The normalised spec from the read fields: cross-field rules and defaults that depend on other
+   * fields. `given` holds the field names the raw spec actually had.
+   */
+  normalize(values: FieldValues<Fields>, ctx: FieldContext, given: ReadonlySet<string>): Spec;
+  /** Shape inference: throws SPEC_INVALID naming the field when the layer cannot take `input`. */
+  infer(spec: Spec, input: LayerInput, ctx: FieldContext): LayerInference<Detail>;
+  /** The layer, from its plan (shapes are not computed again) and its allocated tensors. */
+  create(plan: LayerPlan<Spec, Detail>, tensors: LayerTensors, precision: Precision): Layer;
 }

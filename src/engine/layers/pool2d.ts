@@ -1,19 +1,58 @@
-// Max and average pooling over each channel (seed section 2.3), for every stride and padding.
+// Max and average pooling over each channel, for every stride and padding.
 // Shape: input [N, H, W, C] -> output [N, H', W', C]. Padding cells are never candidates: max
 // pooling ignores them and average pooling averages only real values (Keras "same" semantics).
 // Max pooling sends a tie's gradient to the first maximum in scan order, as PyTorch does.
 
+import { ensureCapacity } from '../allocate.js';
 import { getKernel } from '../kernels/kernel.js';
-import type { Pool2dSpec } from '../spec.js';
-import { ensureCapacity, type Float, type Precision, type Shape } from '../tensor.js';
-import type { Window2d } from './geometry.js';
-import type { Layer } from './layer.js';
+import type { Window2d } from '../kernels/window2d.js';
+import type { FieldSchemas, Pair } from '../spec-fields.js';
+import type { Float, Precision, Shape } from '../tensor.js';
+import { requireImage } from './common-fields.js';
+import { MAX_WINDOW, window2d } from './geometry.js';
+import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+
+export type PoolType = 'maxPool2d' | 'avgPool2d';
+
+export interface Pool2dSpec {
+  type: PoolType;
+  poolSize: Pair;
+  strides: Pair;
+  padding: 'valid' | 'same';
+}
+
+const POOL2D_FIELDS = {
+  poolSize: { kind: 'pair', max: MAX_WINDOW, required: true },
+  strides: { kind: 'pair', max: MAX_WINDOW, defaultFrom: 'poolSize' },
+  padding: { kind: 'enum', values: ['valid', 'same'], default: 'valid' },
+} as const satisfies FieldSchemas;
+
+function poolingEntry<T extends PoolType>(type: T): LayerEntry<Pool2dSpec & { type: T }, typeof POOL2D_FIELDS, Window2d> {
+  return {
+    type,
+    fields: POOL2D_FIELDS,
+    normalize: ({ poolSize, strides, padding }) => ({ type, poolSize, strides: strides ?? poolSize, padding }),
+    infer(spec, input, ctx) {
+      requireImage(input.shape, ctx);
+      const g = window2d(input.shape, spec.poolSize, spec.strides, spec.padding, ctx, 'poolSize');
+      const outputShape = [g.outH, g.outW, g.channels];
+      return { outputShape, flattenedFrom: null, tensors: [], flops: g.outH * g.outW * g.channels * g.kH * g.kW, scratch: 0, detail: g };
+    },
+    create: (plan, _tensors, precision) => new Pool2dLayer(plan, precision),
+  };
+}
+
+export const maxPool2dLayer = poolingEntry('maxPool2d');
+export const avgPool2dLayer = poolingEntry('avgPool2d');
 
 export class Pool2dLayer implements Layer {
-  readonly params = [];
   readonly activation = null;
   readonly preActivation = null;
+  readonly index: number;
+  readonly type: PoolType;
+  readonly inputShape: Shape;
   readonly outputShape: Shape;
+  private readonly g: Window2d;
   private y: Float | null = null;
   private dx: Float | null = null;
   /** For max pooling: the flat input index each output came from (within the batch). */
@@ -22,11 +61,12 @@ export class Pool2dLayer implements Layer {
   private input: Float | null = null;
   private argmaxValid = false;
 
-  constructor(
-    readonly index: number, readonly type: Pool2dSpec['type'], readonly inputShape: Shape,
-    private readonly g: Window2d, private readonly precision: Precision,
-  ) {
-    this.outputShape = [g.outH, g.outW, g.channels];
+  constructor(plan: LayerPlan<Pool2dSpec, Window2d>, private readonly precision: Precision) {
+    this.index = plan.index;
+    this.type = plan.spec.type;
+    this.inputShape = plan.input.shape;
+    this.outputShape = plan.outputShape;
+    this.g = plan.detail;
   }
 
   forward(input: Float, batch: number): Float {

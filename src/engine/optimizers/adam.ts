@@ -1,16 +1,44 @@
 // Adam exactly as torch.optim.Adam (not AdamW: weight decay is added to the gradient):
 // m ← m + (1-β1)(g - m), v ← β2·v + (1-β2)·g², p ← p - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε).
 
-import type { Parameter } from '../layers/layer.js';
-import { allocate, type Float, type Precision } from '../tensor.js';
-import type { AdamConfig, Optimizer, OptimizerState } from './optimizer.js';
+import { allocate } from '../allocate.js';
+import { EngineError } from '../errors.js';
+import type { Parameter } from '../layers/tensors.js';
+import type { FieldSchemas } from '../spec-fields.js';
+import type { Float, Precision } from '../tensor.js';
+import { learningRateField, WEIGHT_DECAY_FIELD, type Optimizer, type OptimizerEntry, type OptimizerState } from './optimizer.js';
+
+export interface AdamConfig {
+  type: 'adam';
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+const ADAM_FIELDS = {
+  learningRate: learningRateField(0.001),
+  beta1: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.9 },
+  beta2: { kind: 'number', min: 0, max: 1, maxExclusive: true, default: 0.999 },
+  epsilon: { kind: 'number', min: 0, max: 1, default: 1e-8 },
+  weightDecay: WEIGHT_DECAY_FIELD,
+} as const satisfies FieldSchemas;
+
+export const adamOptimizer: OptimizerEntry<Required<AdamConfig>, typeof ADAM_FIELDS> = {
+  type: 'adam',
+  fields: ADAM_FIELDS,
+  resolve: ({ learningRate, beta1, beta2, epsilon, weightDecay }) => ({ type: 'adam', learningRate, beta1, beta2, epsilon, weightDecay }),
+  slots: () => ['exp_avg', 'exp_avg_sq'],
+  create: (config, precision) => new Adam(config, precision),
+};
 
 export class Adam implements Optimizer {
   private t = 0;
   private m: Float[] | null = null;
   private v: Float[] | null = null;
 
-  constructor(readonly config: Required<AdamConfig>, private readonly paramCount: number, private readonly precision: Precision) {}
+  constructor(readonly config: Required<AdamConfig>, private readonly precision: Precision) {}
 
   step(params: readonly Parameter[]): void {
     const { learningRate: lr, beta1, beta2, epsilon, weightDecay: wd } = this.config;
@@ -36,15 +64,17 @@ export class Adam implements Optimizer {
   }
 
   getState(): OptimizerState {
-    const empty = new Array(this.paramCount).fill(null);
-    return { step: this.t, slots: { exp_avg: this.m ?? empty, exp_avg_sq: this.v ?? empty } };
+    return { step: this.t, slots: this.m && this.v ? { exp_avg: this.m, exp_avg_sq: this.v } : {} };
   }
 
   setState(state: OptimizerState): void {
     const { exp_avg: m, exp_avg_sq: v } = state.slots;
+    // Bias correction depends on t: moments without their step count (or the reverse) cannot resume.
+    if ((m === undefined) !== (state.step === 0)) {
+      throw new EngineError('CHECKPOINT_INVALID', `checkpoint: adam state has step ${state.step} but ${m ? 'moments' : 'no moments'}`);
+    }
     this.t = state.step;
-    this.m = m && m.every((x) => x !== null) && m.length === this.paramCount ? (m as Float[]) : null;
-    this.v = v && v.every((x) => x !== null) && v.length === this.paramCount ? (v as Float[]) : null;
-    if (!this.m || !this.v) this.t = 0;
+    this.m = m ?? null;
+    this.v = v ?? null;
   }
 }

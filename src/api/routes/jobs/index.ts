@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
+import { checkBatchActivationMemory, validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
 import { AppError, conflict, notFound, validationError } from '../../../errors.js';
 import { isTerminal, toJobResource, type JobConfig, type JobRecord } from '../../../storage/job-store.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
@@ -71,7 +71,8 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
   });
 }
 
-const DEFAULT_OPTIMIZER = { type: 'adam', learningRate: 0.001 };
+/** The engine fills the rest of its defaults (torch's: learningRate 0.001, ...). */
+const DEFAULT_OPTIMIZER = { type: 'adam' };
 
 async function getJob(deps: AppDeps, id: string): Promise<JobRecord> {
   const job = await deps.jobs.get(id);
@@ -89,11 +90,7 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
   const model = await models.get(body.modelId);
   // The trainer refuses the same batch before it allocates; refusing here means nothing is stored or queued.
   const perSample = validateSpec(model.spec, engineLimits).activationBytesPerSample;
-  if (perSample * body.batchSize > jobLimits.maxActivationBytes) {
-    throw new AppError(422, 'LIMIT_EXCEEDED', `batchSize ${body.batchSize} needs about ${formatBytes(perSample * body.batchSize)} of activations, over the limit of ${formatBytes(jobLimits.maxActivationBytes)} (JOB_MAX_ACTIVATION_BYTES)`, [
-      { path: '/batchSize', message: `at most ${Math.max(1, Math.floor(jobLimits.maxActivationBytes / perSample))} for this model` },
-    ]);
-  }
+  checkBatchActivationMemory(perSample, body.batchSize, jobLimits.maxActivationBytes, 'JOB_MAX_ACTIVATION_BYTES');
   assertDatasetFits(model, await datasets.get(body.datasetId));
   if (body.validationDatasetId !== null) {
     if (body.validationSplit > 0) {
@@ -112,12 +109,6 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
     throw new AppError(422, 'CONFIG_INVALID', `earlyStopping monitors ${monitor} but the job has no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validationSplit or validationDatasetId' }]);
   }
   return { ...config, optimizer, earlyStopping: earlyStopping ? { ...earlyStopping, monitor } : null };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KiB`;
-  return `${Math.ceil(bytes / (1024 * 1024))} MiB`;
 }
 
 /** MAX_ACTIVE_JOBS_PER_CLIENT: 429 JOB_LIMIT, unless this is a replay of an accepted request. */
