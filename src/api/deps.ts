@@ -1,6 +1,5 @@
-// What buildApp needs, built once by server.ts (or a test). Open for other modules: H2's job routes
-// read what they need from here; add fields by declaration merging from your own file:
-//   declare module '../deps.js' { interface AppDeps { jobs: JobStore } }
+// What buildApp needs, built once by server.ts (services.ts) or by a test: every route plugin gets
+// these services and reads what it needs from them.
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
@@ -14,7 +13,7 @@ export interface AppDeps {
   config: Config;
   storage: Storage;
   queue: TrainingQueue;
-  /** Job records (H2); datasets and models ask it `isInUse` before a DELETE. */
+  /** Job records; datasets and models ask it `isInUse` before a DELETE. */
   jobs: JobStore;
   inference: InferenceService;
   metrics: Metrics;

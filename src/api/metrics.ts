@@ -3,7 +3,8 @@
 // they are right in both modes. Other modules may add their own metrics to `registry`.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { JOB_STATES, type JobStore } from '../storage/job-store.js';
+import { JOB_STATES } from '../storage/job-record.js';
+import type { JobStore } from '../storage/job-store.js';
 
 export interface Metrics {
   registry: Registry;

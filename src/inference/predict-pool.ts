@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { EngineError, type Evaluation } from '../engine/index.js';
 import { serviceUnavailable } from '../errors.js';
-import { compiledFile } from './compiled-path.js';
+import { compiledFile } from '../compiled-path.js';
 import type { EvaluateTask, InferenceTask, PredictOutput, PredictTask, TaskResult } from './tasks.js';
 
 export interface PredictPoolOptions {

@@ -4,7 +4,7 @@
 
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { compiledFile } from '../inference/compiled-path.js';
+import { compiledFile } from '../compiled-path.js';
 import { JobStore } from '../storage/job-store.js';
 import { cancelChannel, eventsPrefix, type BullmqThreadData } from './bullmq-names.js';
 import { endJob } from './job-transitions.js';

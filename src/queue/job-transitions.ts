@@ -1,7 +1,8 @@
 // State changes a queue makes itself, outside the processor: cancelling a job that never started,
 // failing one whose worker crashed too often. Both write the record, then announce the new state.
 
-import { finishedRecord, isTerminal, toJobResource, type JobError, type JobStore } from '../storage/job-store.js';
+import { finishedRecord, isTerminal, type JobError } from '../storage/job-record.js';
+import type { JobStore } from '../storage/job-store.js';
 import type { JobEventLog } from './event-log.js';
 
 /** Returns false when the job is unknown or already finished (nothing changed). */
@@ -12,6 +13,6 @@ export async function endJob(
   if (!job || isTerminal(job.state)) return false;
   const ended = finishedRecord(job, state, error);
   await jobs.save(ended);
-  await events.publish({ type: 'state', jobId, data: toJobResource(ended) });
+  await events.publish({ type: 'state', jobId, data: ended });
   return true;
 }

@@ -2,7 +2,7 @@
 // a thread that dies is replaced and its job reported as crashed so the queue can retry or fail it.
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { compiledFile } from '../inference/compiled-path.js';
+import { compiledFile } from '../compiled-path.js';
 import type { JobOutcome, StopReason } from '../training/runtime.js';
 import type { ThreadRequest, ThreadResponse, TrainingThreadData } from '../training/thread-protocol.js';
 import type { JobEventInput } from './types.js';

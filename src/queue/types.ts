@@ -1,14 +1,10 @@
 // The training queue interface. Two implementations: in-process (embedded mode) and BullMQ
 // (distributed mode); both pass one contract test suite. The API only ever sees this interface.
 
-export type JobEventType = 'progress' | 'epoch' | 'checkpoint' | 'state';
+import type { JobEventInput } from '../training/runtime.js';
 
-/** What a producer (the training processor, or the queue itself) publishes. */
-export interface JobEventInput {
-  type: JobEventType;
-  jobId: string;
-  data: unknown;
-}
+// Events are made by the training run, so their type lives with it; the queue carries them.
+export type { JobEventInput, JobEventType } from '../training/runtime.js';
 
 /** A published event. `id` increases per job; SSE sends it so `Last-Event-ID` can resume. */
 export interface JobEvent extends JobEventInput {

@@ -3,12 +3,13 @@
 // counts, stats, sha256), writes atomically, and verifies the sha256 on every load.
 
 import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { datasetCorrupt, notFound } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { classCounts, decodeDataset, elementCount, encodeDataset, featureStats } from './dataset-codec.js';
 import { isUuid, newId } from './ids.js';
 import { paginate } from './pagination.js';
-import { ensureDir, listJson, readBytes, readJson, removeFiles, sha256Large, writeJson, yieldToEventLoop } from './record-files.js';
+import { ensureDir, listJson, readBytes, readJson, removeFiles, sha256Large, writeJson } from './record-files.js';
 import type { DatasetRecord, DatasetTensors, NewDataset, Page, PageRequest } from './types.js';
 
 export class DatasetStore {

@@ -1,5 +1,5 @@
-// The service's storage under DATA_DIR: datasets, models and checkpoints (H2's job store lives beside
-// them in job-store.ts). `openStorage` creates the directories; `checkWritable` backs /readyz.
+// The service's storage under DATA_DIR: datasets, models and checkpoints (job records have their own
+// store beside them, job-store.ts). `openStorage` creates the directories; `checkWritable` backs /readyz.
 
 import { join } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';

@@ -1,89 +1,15 @@
-// Training-job records under DATA_DIR/jobs: one JSON file per job, written atomically, plus
-// idempotency-key claims. Files are the single source of truth, shared by every process and thread.
+// Training-job records (job-record.ts) under DATA_DIR/jobs: one JSON file per job, written atomically,
+// plus idempotency-key claims. Files are the single source of truth, shared by every process and thread.
 
 import { randomUUID } from 'node:crypto';
 import { link, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EpochMetrics, OptimizerConfig } from '../engine/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { isUuid, newId } from './ids.js';
+import { initialProgress, isTerminal, type JobConfig, type JobRecord, type JobState } from './job-record.js';
 import { newestFirst, paginate } from './pagination.js';
 import { ensureDir, listJson, readJson, sha256 } from './record-files.js';
 import type { Page, PageRequest } from './types.js';
-
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export interface EarlyStoppingSettings {
-  monitor: 'valLoss' | 'loss' | 'valAccuracy' | 'accuracy';
-  patience: number;
-  minDelta: number;
-  restoreBest: boolean;
-}
-
-/** The training configuration of a job: the POST /v1/jobs body with every default filled in. */
-export interface JobConfig {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  validationSplit: number;
-  validationDatasetId: string | null;
-  seed: number;
-  shuffle: boolean;
-  earlyStopping: EarlyStoppingSettings | null;
-  checkpointEvery: number;
-  resumeFrom: string | null;
-}
-
-export interface JobProgress {
-  /** Epoch in progress, counted like the trainer counts (a resumed job continues the count). */
-  epoch: number;
-  /** Epoch count at which this job ends. */
-  epochs: number;
-  step: number;
-  steps: number;
-  /** Share of this job's work done, 0..1. */
-  fraction: number;
-  samplesPerSecond: number | null;
-  etaSeconds: number | null;
-}
-
-/** A history entry is the engine's per-epoch metrics, stored as they are. */
-export type JobHistoryEntry = EpochMetrics;
-
-export interface JobError {
-  code: string;
-  message: string;
-}
-
-/** What the API serves (API.md's job resource). */
-export interface JobResource {
-  id: string;
-  modelId: string;
-  datasetId: string;
-  state: JobState;
-  config: JobConfig;
-  progress: JobProgress;
-  history: JobHistoryEntry[];
-  checkpointIds: string[];
-  error: JobError | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-/** The stored record: the resource plus bookkeeping the API never shows. */
-export interface JobRecord extends JobResource {
-  /** How many times a worker started this job (restarts and retries included). */
-  attempts: number;
-  idempotencyKey: string | null;
-  /** Trainer epoch when the job first started; lets a restarted job know how many epochs remain. */
-  startEpoch: number | null;
-  updatedAt: string;
-  /** Who submitted it (src/api/client-key.ts), for MAX_ACTIVE_JOBS_PER_CLIENT; absent on older records. */
-  clientKey?: string | null;
-}
 
 export interface JobFilter {
   modelId?: string;
@@ -96,25 +22,6 @@ export interface NewJob {
   config: JobConfig;
   idempotencyKey?: string | null;
   clientKey?: string | null;
-}
-
-export function isTerminal(state: JobState): boolean {
-  return TERMINAL_STATES.includes(state);
-}
-
-export function toJobResource(record: JobRecord): JobResource {
-  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, ...resource } = record;
-  return resource;
-}
-
-/** The record in a terminal state. A success completes the progress; other ends leave it where it stopped. */
-export function finishedRecord(job: JobRecord, state: 'succeeded' | 'failed' | 'cancelled', error: JobError | null): JobRecord {
-  const progress = state === 'succeeded' ? { ...job.progress, fraction: 1, etaSeconds: 0 } : job.progress;
-  return { ...job, state, error, progress, finishedAt: new Date().toISOString() };
-}
-
-export function initialProgress(config: JobConfig): JobProgress {
-  return { epoch: 0, epochs: config.epochs, step: 0, steps: 0, fraction: 0, samplesPerSecond: null, etaSeconds: null };
 }
 
 export class JobStore {

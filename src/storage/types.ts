@@ -1,5 +1,5 @@
-// Records the service stores, and the storage interface every implementation (filesystem today)
-// provides. Ids are server-generated UUIDs; no client string ever becomes part of a path.
+// The records of datasets, models and checkpoints (jobs: job-record.ts) and the page types every
+// store's list uses. Ids are server-generated UUIDs; no client string ever becomes part of a path.
 
 import type { ModelSpec, ModelSummary } from '../engine/index.js';
 

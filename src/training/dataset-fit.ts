@@ -1,5 +1,5 @@
-// Does a dataset fit a model? Checked when a job is submitted (422 SHAPE_MISMATCH) and again by the
-// processor, since the model or dataset could change between submission and the run.
+// Does a dataset fit a model? Checked when a job is submitted and before an evaluate (422
+// SHAPE_MISMATCH), and again by the processor, since the model or dataset could change before the run.
 
 import { AppError } from '../errors.js';
 import type { DatasetRecord, ModelRecord } from '../storage/index.js';

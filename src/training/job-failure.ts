@@ -1,5 +1,5 @@
 // A job failure that retrying cannot fix (bad config, missing inputs, divergence). The processor
-// records it on the job; queues see `retryable: false` and never run the job again.
+// records it on the job and ends the run `failed`, which no queue retries (BullMQ: UnrecoverableError).
 
 import { isEngineError } from '../engine/index.js';
 import { isAppError } from '../errors.js';

@@ -3,7 +3,7 @@
 
 import { Trainer, type FitConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
 import { isAppError } from '../errors.js';
-import type { JobRecord } from '../storage/job-store.js';
+import type { JobRecord } from '../storage/job-record.js';
 import type { CheckpointRecord, DatasetTensors, ModelRecord, Storage } from '../storage/index.js';
 import { assertDatasetFits } from './dataset-fit.js';
 

@@ -2,7 +2,7 @@
 // samples/s, ETA). Rates are measured over this run only, so a resumed job does not count old time.
 
 import type { BatchInfo } from '../engine/index.js';
-import type { JobProgress } from '../storage/job-store.js';
+import type { JobProgress } from '../storage/job-record.js';
 
 export class ProgressTracker {
   private readonly started = performance.now();

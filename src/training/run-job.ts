@@ -3,7 +3,8 @@
 // from the job's own last checkpoint, and a job already finished is left alone.
 
 import { isEngineError, type EpochMetrics, type FitResult, type Trainer } from '../engine/index.js';
-import { finishedRecord, isTerminal, JobStore, toJobResource, type JobRecord } from '../storage/job-store.js';
+import { finishedRecord, isTerminal, type JobRecord } from '../storage/job-record.js';
+import { JobStore } from '../storage/job-store.js';
 import { openStorage, type CheckpointRecord, type CheckpointTag, type Storage } from '../storage/index.js';
 import { asJobFailure, JobFailure } from './job-failure.js';
 import { prepareJob, type PreparedJob } from './prepare-job.js';
@@ -216,8 +217,9 @@ class JobRun {
     await this.deps.jobs.save(this.job);
   }
 
+  /** A copy: the run keeps replacing this.job's fields, and an in-process event log keeps what it is given. */
   private publishState(): Promise<void> {
-    return this.runtime.publish({ type: 'state', jobId: this.job.id, data: toJobResource(this.job) });
+    return this.runtime.publish({ type: 'state', jobId: this.job.id, data: { ...this.job } });
   }
 }
 

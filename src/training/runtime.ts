@@ -1,9 +1,22 @@
 // What the training processor needs from whoever runs it (an embedded pool thread or a BullMQ
-// sandbox): a stop signal, an event sink, a yield point, and an ownership check before writes.
+// sandbox): a stop signal, an event sink and the events it takes, a yield point, and an ownership
+// check before writes; plus the limits every run enforces and how a run ends.
 
 import type { Config } from '../config.js';
 import { DEFAULT_LIMITS, type ModelLimits } from '../engine/index.js';
-import type { JobEventInput } from '../queue/types.js';
+
+export type JobEventType = 'progress' | 'epoch' | 'checkpoint' | 'state';
+
+/**
+ * What a run publishes (the queue publishes `state` events too, when it ends a job itself). `data`:
+ * `progress` the record's JobProgress, `epoch` the engine's EpochMetrics, `checkpoint` the new
+ * CheckpointRecord, `state` the whole JobRecord (the API presents it as the job resource).
+ */
+export interface JobEventInput {
+  type: JobEventType;
+  jobId: string;
+  data: unknown;
+}
 
 /**
  * Why a job is asked to stop. `cancel`: the user cancelled; `shutdown`: the worker is going away and

@@ -1,7 +1,6 @@
 // Messages between the embedded queue's main thread and its training threads.
 
-import type { JobEventInput } from '../queue/types.js';
-import type { JobLimits, JobOutcome, StopReason } from './runtime.js';
+import type { JobEventInput, JobLimits, JobOutcome, StopReason } from './runtime.js';
 
 export interface TrainingThreadData {
   dataDir: string;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { JobRecord } from '../../src/storage/job-store.js';
+import type { JobRecord } from '../../src/storage/job-record.js';
 import type { Client } from './service-process.js';
 
 export const NO_THROTTLING = { RATE_LIMIT_JOBS_PER_MINUTE: '0', RATE_LIMIT_PREDICT_PER_MINUTE: '0', MAX_ACTIVE_JOBS_PER_CLIENT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' };

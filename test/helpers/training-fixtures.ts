@@ -3,7 +3,8 @@
 
 import { validateSpec } from '../../src/engine/index.js';
 import type { Storage } from '../../src/storage/index.js';
-import type { JobConfig, JobRecord, JobStore } from '../../src/storage/job-store.js';
+import type { JobConfig, JobRecord } from '../../src/storage/job-record.js';
+import type { JobStore } from '../../src/storage/job-store.js';
 
 /** Points in [-1, 1]^2, class 1 when x > y: linearly separable, learnt to >95% in a few epochs. */
 export function separableData(count = 200, seed = 7): { inputs: Float32Array; labels: Int32Array; rows: number[][]; labelList: number[] } {

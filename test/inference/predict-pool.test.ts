@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { isEngineError, Model } from '../../src/engine/index.js';
-import { compiledFile } from '../../src/inference/compiled-path.js';
+import { compiledFile } from '../../src/compiled-path.js';
 import { PredictPool } from '../../src/inference/predict-pool.js';
 
 const spec = { input: [3], layers: [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' };

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEvent, TrainingQueue } from '../../src/queue/types.js';
 import type { Storage } from '../../src/storage/index.js';
-import { isTerminal, type JobRecord, type JobResource, type JobStore } from '../../src/storage/job-store.js';
+import { isTerminal, type JobRecord } from '../../src/storage/job-record.js';
+import type { JobStore } from '../../src/storage/job-store.js';
 import { DIVERGING, storeDivergingFixtures, storeFixtures, storeJob, waitFor, type Fixtures } from '../helpers/training-fixtures.js';
 
 export interface QueueHarness {
@@ -23,7 +24,7 @@ async function record(queue: TrainingQueue, jobId: string, afterEventId?: string
   const done = new Promise<void>((resolve) => (finish = resolve));
   const unsubscribe = await queue.subscribe(jobId, (event) => {
     events.push(event);
-    if (event.type === 'state' && isTerminal((event.data as JobResource).state)) finish();
+    if (event.type === 'state' && isTerminal((event.data as JobRecord).state)) finish();
   }, { afterEventId, onGap: () => (gap = true) });
   return { events, done, unsubscribe, gap: () => gap };
 }
@@ -66,7 +67,7 @@ export function queueContract(name: string, createHarness: () => Promise<QueueHa
 
       const types = listener.events.map((e) => e.type);
       expect(types[0]).toBe('state');
-      expect((listener.events[0].data as JobResource).state).toBe('running');
+      expect((listener.events[0].data as JobRecord).state).toBe('running');
       expect(types.at(-1)).toBe('state');
       expect(types.filter((t) => t === 'epoch')).toHaveLength(4);
       expect(types).toContain('progress');
@@ -89,7 +90,7 @@ export function queueContract(name: string, createHarness: () => Promise<QueueHa
       const final = await job(stored.id);
       expect(final.attempts).toBe(1);
       expect(final.checkpointIds).toHaveLength(2);
-      expect(listener.events.filter((e) => e.type === 'state' && (e.data as JobResource).state === 'running')).toHaveLength(1);
+      expect(listener.events.filter((e) => e.type === 'state' && (e.data as JobRecord).state === 'running')).toHaveLength(1);
     });
 
     it('cancels a running job at a batch boundary and keeps an interrupted checkpoint', async () => {

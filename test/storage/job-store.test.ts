@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { finishedRecord, JobStore, toJobResource } from '../../src/storage/job-store.js';
+import { finishedRecord } from '../../src/storage/job-record.js';
+import { JobStore } from '../../src/storage/job-store.js';
 import { jobConfig } from '../helpers/training-fixtures.js';
 
 const MODEL = '11111111-1111-4111-8111-111111111111';
@@ -33,15 +34,6 @@ describe('JobStore', () => {
     expect(await jobs.get(job.id)).toMatchObject({ id: job.id, config: jobConfig() });
     expect(await jobs.get('../../etc/passwd')).toBeNull();
     expect(await jobs.get('00000000-0000-4000-8000-000000000000')).toBeNull();
-  });
-
-  it('serves the resource without internal fields', async () => {
-    const { job } = await create(MODEL, 'key');
-    const resource = toJobResource(job);
-    for (const internal of ['attempts', 'idempotencyKey', 'startEpoch', 'updatedAt']) expect(resource).not.toHaveProperty(internal);
-    expect(Object.keys(resource).sort()).toEqual(
-      ['checkpointIds', 'config', 'createdAt', 'datasetId', 'error', 'finishedAt', 'history', 'id', 'modelId', 'progress', 'startedAt', 'state'],
-    );
   });
 
   it('returns the same job for the same idempotency key, also under concurrent creates', async () => {

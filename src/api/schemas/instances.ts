@@ -2,10 +2,10 @@
 // or flat in its row-major order. The zod schemas are built from the shape, so errors name the row
 // and the element (`/instances/7/3/1`). Valid rows are packed into one Float32Array.
 
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ErrorDetail } from '../../errors.js';
 import { elementCount } from '../../storage/dataset-codec.js';
-import { yieldToEventLoop } from '../../storage/record-files.js';
 import { invalid, issuesToDetails } from './common.js';
 
 /** Rows with more problems than this report only the first ones. */

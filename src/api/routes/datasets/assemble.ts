@@ -1,11 +1,11 @@
 // The one validation every upload format (JSON, CSV, NPY) ends in: sample counts agree, values are
 // finite, labels are class indices that fit the class names. Then the store writes the dataset.
 
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import type { ErrorDetail } from '../../../errors.js';
 import type { DatasetStore } from '../../../storage/dataset-store.js';
 import { elementCount } from '../../../storage/dataset-codec.js';
-import { yieldToEventLoop } from '../../../storage/record-files.js';
 import type { DatasetRecord } from '../../../storage/types.js';
 import { invalid } from '../../schemas/common.js';
 

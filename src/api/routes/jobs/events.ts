@@ -4,7 +4,9 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobEvent, TrainingQueue } from '../../../queue/types.js';
-import { isTerminal, toJobResource, type JobRecord, type JobResource, type JobStore } from '../../../storage/job-store.js';
+import { isTerminal, type JobRecord } from '../../../storage/job-record.js';
+import type { JobStore } from '../../../storage/job-store.js';
+import { toJobResource } from './resource.js';
 
 export interface JobEventStream {
   job: JobRecord;
@@ -44,8 +46,10 @@ export async function streamJobEvents(
   };
   const forget = onOpen(close);
   const send = (event: JobEvent) => {
-    write(frame(event.type, event.data, event.id));
-    if (event.type === 'state' && isTerminal((event.data as JobResource).state)) close();
+    // A `state` event carries the whole record (src/training/runtime.ts); clients get the resource.
+    const resource = event.type === 'state' ? toJobResource(event.data as JobRecord) : null;
+    write(frame(event.type, resource ?? event.data, event.id));
+    if (resource && isTerminal(resource.state)) close();
   };
 
   reply.hijack();

@@ -5,12 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkBatchActivationMemory, validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
 import { AppError, conflict, notFound, validationError } from '../../../errors.js';
-import { isTerminal, toJobResource, type JobConfig, type JobRecord } from '../../../storage/job-store.js';
+import { isTerminal, type JobConfig, type JobRecord } from '../../../storage/job-record.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
 import { clientKey } from '../../client-key.js';
 import type { AppDeps, RouteOptions } from '../../deps.js';
 import { idParams } from '../../schemas/common.js';
 import { streamJobEvents } from './events.js';
+import { toJobResource } from './resource.js';
 import { createJobBody, eventsHeaders, idempotencyHeaders, listJobsQuery, type CreateJobBody } from './schemas.js';
 
 export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {

@@ -2,7 +2,7 @@
 // config is complete and says exactly what ran. Unknown keys are rejected: a typo must not train.
 
 import { z } from 'zod';
-import { JOB_STATES } from '../../../storage/job-store.js';
+import { JOB_STATES } from '../../../storage/job-record.js';
 import { pageQuery } from '../../schemas/common.js';
 
 const finite = z.number().finite();

@@ -10,7 +10,7 @@ import { createServices } from '../../../../src/api/services.js';
 import { loadConfig } from '../../../../src/config.js';
 import { BullmqQueue } from '../../../../src/queue/bullmq-queue.js';
 import { createTestApp, expectError, MISSING_ID, storedFiles, type TestApp } from '../../../helpers/test-app.js';
-import { finishedRecord } from '../../../../src/storage/job-store.js';
+import { finishedRecord } from '../../../../src/storage/job-record.js';
 import { parseSse } from '../../../helpers/sse.js';
 import { jobConfig, separableData, tinySpec, waitFor } from '../../../helpers/training-fixtures.js';
 
