@@ -1,7 +1,7 @@
 // The import rules of eslint.config.js catch what they promise: each deliberate violation kept in
-// test/lint-fixtures/ is reported by its rule, and the real src/ has none beyond the recorded baseline.
+// test/lint-fixtures/ is reported by its rule, and the real src/ has none.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ESLint, type Linter } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,29 +60,11 @@ describe('import rules', () => {
     ]);
   });
 
-  it('src/ breaks no import rule, except what eslint-suppressions.json records (engine work in progress)', async () => {
+  it('src/ breaks no import rule', async () => {
     const results = await new ESLint({ cwd: ROOT }).lintFiles(['src']);
-    const found: Record<string, Record<string, number>> = {};
-    for (const result of results) {
-      for (const m of result.messages.filter((msg) => IMPORT_RULES.has(msg.ruleId ?? ''))) {
-        const file = relative(ROOT, result.filePath);
-        found[file] ??= {};
-        found[file][m.ruleId as string] = (found[file][m.ruleId as string] ?? 0) + 1;
-      }
-    }
-    const baseline = suppressedCounts();
-    // Outside src/engine nothing is suppressed; inside it, nothing beyond the recorded counts.
-    expect(Object.keys(found).filter((file) => !file.startsWith('src/engine/'))).toEqual([]);
-    for (const [file, rules] of Object.entries(found)) {
-      for (const [rule, count] of Object.entries(rules)) expect(count, `${file} ${rule}`).toBeLessThanOrEqual(baseline[file]?.[rule] ?? 0);
-    }
+    const found = results.flatMap((result) => result.messages
+      .filter((msg) => IMPORT_RULES.has(msg.ruleId ?? ''))
+      .map((msg) => `${relative(ROOT, result.filePath)}: ${msg.ruleId}: ${msg.message}`));
+    expect(found).toEqual([]);
   });
 });
-
-/** ESLint's bulk suppressions (npx eslint --prune-suppressions removes the ones fixed). */
-function suppressedCounts(): Record<string, Record<string, number>> {
-  const path = join(ROOT, 'eslint-suppressions.json');
-  if (!existsSync(path)) return {};
-  const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, { count: number }>>;
-  return Object.fromEntries(Object.entries(file).map(([name, rules]) => [name, Object.fromEntries(Object.entries(rules).map(([rule, { count }]) => [rule, count]))]));
-}
