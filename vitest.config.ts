@@ -7,7 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.slow.test.ts', 'test/**/*.faults.test.ts', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Hang detectors, not speed limits: generous enough for two suites sharing 2 busy cores.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

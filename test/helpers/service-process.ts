@@ -11,12 +11,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface ServiceProcess {
   child: ChildProcess;
   output: () => string;
-  /** Waits for exit; SIGKILL after `graceMs`. */
+  /** Waits for exit; SIGKILL after `graceMs` (default: past the service's own 30 s shutdown timeout, so its exit code tells). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
 /** Starts `dist/<file>` and resolves once a line of its output matches `ready`. */
-export async function startProcess(file: string, env: Record<string, string>, ready: RegExp, timeoutMs = 20_000): Promise<ServiceProcess & { match: RegExpMatchArray }> {
+export async function startProcess(file: string, env: Record<string, string>, ready: RegExp, timeoutMs = 45_000): Promise<ServiceProcess & { match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [`dist/${file}`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...LIMITS_OFF, ...env },
@@ -45,7 +45,7 @@ export async function startProcess(file: string, env: Record<string, string>, re
     child,
     match,
     output: () => text,
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+    async stop(signal = 'SIGTERM', graceMs = 45_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
