@@ -1,11 +1,14 @@
 // `npm test`: the fast suite. Slow (real-data training) and fault-injection suites have their own configs.
+// globalSetup rebuilds dist/ when it is stale: threads and child processes run the compiled code.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.slow.test.ts', 'test/**/*.faults.test.ts', 'node_modules/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    globalSetup: ['test/global-setup.ts'],
+    // Hang detectors, not speed limits: generous enough for two suites sharing 2 busy cores.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

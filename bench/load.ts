@@ -4,7 +4,7 @@
 // latency (p50/p99/max), throughput, errors, and the server's event-loop delay (prom-client's
 // monitorEventLoopDelay figures from /metrics, reset at each scrape) side by side.
 //   tsx bench/load.ts [--duration 10] [--connections 10]
-// test/bench/load.test.ts runs a 2-second version and checks only that nothing failed.
+// test/bench/load.slow.test.ts (npm run test:slow) runs a 2-second version and checks only that nothing failed.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

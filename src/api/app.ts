@@ -45,7 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestIdPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(jsonBodyPlugin);
-  await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: deps.config.overloadMaxEventLoopDelayMs });
+  await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: deps.config.overloadMaxEventLoopDelayMs, eventLoopDelayMs: deps.eventLoopDelayMs });
   await app.register(securityHeadersPlugin, { corsOrigins: deps.config.corsOrigins });
   await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin);

@@ -19,6 +19,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The process's pino logger; none (silent) in tests. */
   logger?: FastifyBaseLogger;
+  /** Mean event-loop delay in ms for load shedding; default: @fastify/under-pressure's measurement. Tests inject it. */
+  eventLoopDelayMs?: () => number;
 }
 
 /** Options every route plugin of the service receives. */

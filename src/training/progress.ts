@@ -5,18 +5,22 @@ import type { BatchInfo } from '../engine/index.js';
 import type { JobProgress } from '../storage/job-record.js';
 
 export class ProgressTracker {
-  private readonly started = performance.now();
+  private readonly started: number;
   private batchesThisRun = 0;
   private last: BatchInfo | null = null;
 
   /**
    * @param firstEpoch trainer epoch (completed epochs) when this job first started
    * @param jobEpochs epochs this job runs in total
+   * @param now milliseconds on a monotonic clock (injected by tests)
    */
   constructor(
     private readonly firstEpoch: number,
     private readonly jobEpochs: number,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+  }
 
   /** Progress before the first batch of this run (`completed` = the trainer's completed epochs). */
   initial(completed: number): JobProgress {
@@ -40,7 +44,7 @@ export class ProgressTracker {
   current(): JobProgress {
     const info = this.last;
     if (!info) return this.initial(this.firstEpoch);
-    const seconds = (performance.now() - this.started) / 1000;
+    const seconds = (this.now() - this.started) / 1000;
     const totalSteps = this.jobEpochs * info.steps;
     const doneSteps = Math.min(totalSteps, (info.epoch - 1 - this.firstEpoch) * info.steps + info.step);
     const secondsPerStep = seconds / this.batchesThisRun;

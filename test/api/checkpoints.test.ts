@@ -63,13 +63,16 @@ describe('checkpoints routes', () => {
   });
 
   it('lists newest first with pagination', async () => {
-    const page = await t.app.inject({ method: 'GET', url: `/v1/models/${modelId}/checkpoints?limit=1` });
+    const own = (await t.app.inject({ method: 'POST', url: '/v1/models', payload: { name: 'listed', spec: identitySpec } })).json().id;
+    const older = (await upload(identityWeights(1), 'application/octet-stream', own)).json().id;
+    const newer = (await upload(identityWeights(2), 'application/octet-stream', own)).json().id;
+    const page = await t.app.inject({ method: 'GET', url: `/v1/models/${own}/checkpoints?limit=1` });
     expect(page.statusCode).toBe(200);
-    expect(page.json().items).toHaveLength(1);
-    expect(page.json().nextCursor).toEqual(expect.any(String));
-    const all = await t.app.inject({ method: 'GET', url: `/v1/models/${modelId}/checkpoints` });
-    expect(all.json().items.length).toBeGreaterThanOrEqual(2);
-    expect(all.json().items[0].id).toBe(page.json().items[0].id);
+    expect(page.json().items.map((c: { id: string }) => c.id)).toEqual([newer]);
+    const next = await t.app.inject({ method: 'GET', url: `/v1/models/${own}/checkpoints?limit=1&cursor=${page.json().nextCursor}` });
+    expect(next.json()).toMatchObject({ items: [{ id: older }], nextCursor: null });
+    const all = await t.app.inject({ method: 'GET', url: `/v1/models/${own}/checkpoints` });
+    expect(all.json().items.map((c: { id: string }) => c.id)).toEqual([newer, older]);
   });
 
   it('404 CHECKPOINT_NOT_FOUND for malformed, unknown or other-model ids', async () => {

@@ -19,8 +19,10 @@ describe('datasets routes', () => {
   const post = (payload: unknown, headers: Record<string, string> = {}, url = '/v1/datasets') =>
     t.app.inject({ method: 'POST', url, payload: payload as string, headers });
 
-  async function expectRejected(res: Awaited<ReturnType<typeof post>>, status: number, code: string) {
+  /** Sends the request, expects the error, and that no dataset file appeared. */
+  async function expectRejected(request: () => ReturnType<typeof post>, status: number, code: string) {
     const before = await storedFiles(t.dataDir, 'datasets');
+    const res = await request();
     expectError(res.json(), status, code, res.statusCode);
     expect(await storedFiles(t.dataDir, 'datasets')).toEqual(before);
     return res.json().error;
@@ -51,29 +53,29 @@ describe('datasets routes', () => {
   });
 
   it('rejects a row that does not fit the input shape, naming it', async () => {
-    const error = await expectRejected(await post({ ...xor, inputs: [[0, 0], [0, 1], [1], [1, 1]] }), 400, 'VALIDATION_ERROR');
+    const error = await expectRejected(() => post({ ...xor, inputs: [[0, 0], [0, 1], [1], [1, 1]] }), 400, 'VALIDATION_ERROR');
     expect(error.details[0].path).toBe('/inputs/2');
   });
 
   it('rejects labels beyond the class names, both labels and targets, and a count mismatch', async () => {
-    expect((await expectRejected(await post({ ...xor, labels: [0, 1, 2, 0] }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/labels/2');
-    await expectRejected(await post({ ...xor, targets: [1, 2, 3, 4] }), 400, 'VALIDATION_ERROR');
-    expect((await expectRejected(await post({ ...xor, labels: [0, 1] }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/labels');
-    await expectRejected(await post({ ...xor, labels: undefined }), 400, 'VALIDATION_ERROR');
+    expect((await expectRejected(() => post({ ...xor, labels: [0, 1, 2, 0] }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/labels/2');
+    await expectRejected(() => post({ ...xor, targets: [1, 2, 3, 4] }), 400, 'VALIDATION_ERROR');
+    expect((await expectRejected(() => post({ ...xor, labels: [0, 1] }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/labels');
+    await expectRejected(() => post({ ...xor, labels: undefined }), 400, 'VALIDATION_ERROR');
   });
 
   it('rejects schema errors naming the field', async () => {
-    const error = await expectRejected(await post({ ...xor, inputShape: [0] }), 400, 'VALIDATION_ERROR');
+    const error = await expectRejected(() => post({ ...xor, inputShape: [0] }), 400, 'VALIDATION_ERROR');
     expect(error.details[0].path).toBe('/inputShape/0');
-    expect((await expectRejected(await post({ ...xor, name: '' }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/name');
+    expect((await expectRejected(() => post({ ...xor, name: '' }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/name');
   });
 
   it('rejects invalid JSON, proto poisoning, unsupported types and oversize bodies', async () => {
-    await expectRejected(await post('{"name": ', { 'content-type': 'application/json' }), 400, 'INVALID_JSON');
-    await expectRejected(await post('{"__proto__": {"x": 1}, "name": "p"}', { 'content-type': 'application/json' }), 400, 'INVALID_JSON');
-    await expectRejected(await post('<x/>', { 'content-type': 'application/xml' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    await expectRejected(() => post('{"name": ', { 'content-type': 'application/json' }), 400, 'INVALID_JSON');
+    await expectRejected(() => post('{"__proto__": {"x": 1}, "name": "p"}', { 'content-type': 'application/json' }), 400, 'INVALID_JSON');
+    await expectRejected(() => post('<x/>', { 'content-type': 'application/xml' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     const big = { ...xor, inputs: Array.from({ length: 5000 }, () => [0.123456, 0.654321]), labels: new Array(5000).fill(0) };
-    await expectRejected(await post(big), 413, 'PAYLOAD_TOO_LARGE');
+    await expectRejected(() => post(big), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('stores CSV with text labels as named classes', async () => {
@@ -94,11 +96,11 @@ describe('datasets routes', () => {
 
   it('rejects CSV with a bad cell, a missing column or no label choice', async () => {
     const type = { 'content-type': 'text/csv' };
-    const bad = await expectRejected(await post('a,label\n1,0\nx,1\n', type, '/v1/datasets?name=c&labelColumn=label'), 400, 'VALIDATION_ERROR');
+    const bad = await expectRejected(() => post('a,label\n1,0\nx,1\n', type, '/v1/datasets?name=c&labelColumn=label'), 400, 'VALIDATION_ERROR');
     expect(bad.details[0].path).toBe('/csv/1/a');
-    await expectRejected(await post('a,label\n1,0\n', type, '/v1/datasets?name=c&labelColumn=nope'), 400, 'VALIDATION_ERROR');
-    await expectRejected(await post('a,label\n1,0\n', type, '/v1/datasets?name=c'), 400, 'VALIDATION_ERROR');
-    await expectRejected(await post('a,label\n1,0\n', type, '/v1/datasets?labelColumn=label'), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => post('a,label\n1,0\n', type, '/v1/datasets?name=c&labelColumn=nope'), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => post('a,label\n1,0\n', type, '/v1/datasets?name=c'), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => post('a,label\n1,0\n', type, '/v1/datasets?labelColumn=label'), 400, 'VALIDATION_ERROR');
   });
 
   it('stores NPY uploads (uint8 images, int64 labels) from multipart', async () => {
@@ -125,18 +127,18 @@ describe('datasets routes', () => {
       return post(form.body, { 'content-type': form.contentType });
     };
     const labels = npy('<i4', [2], new Int32Array([0, 1]));
-    const bad = await expectRejected(await send({ name: 'x', inputs: Buffer.from('not numpy'), labels }), 400, 'VALIDATION_ERROR');
+    const bad = await expectRejected(() => send({ name: 'x', inputs: Buffer.from('not numpy'), labels }), 400, 'VALIDATION_ERROR');
     expect(bad.details[0].path).toBe('/inputs');
-    await expectRejected(await send({ name: 'x', labels }), 400, 'VALIDATION_ERROR');
-    await expectRejected(await send({ name: 'x', inputs: npy('<f4', [2, 1], new Float32Array([1, 2])), weights: labels }), 400, 'VALIDATION_ERROR');
-    const nan = await expectRejected(await send({ name: 'x', inputs: npy('<f4', [2, 1], new Float32Array([1, NaN])), labels }), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => send({ name: 'x', labels }), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => send({ name: 'x', inputs: npy('<f4', [2, 1], new Float32Array([1, 2])), weights: labels }), 400, 'VALIDATION_ERROR');
+    const nan = await expectRejected(() => send({ name: 'x', inputs: npy('<f4', [2, 1], new Float32Array([1, NaN])), labels }), 400, 'VALIDATION_ERROR');
     expect(nan.details[0].path).toBe('/inputs/1');
-    await expectRejected(await send({ name: 'x', inputs: npy('|O', [2, 1], new Uint8Array(16)), labels }), 400, 'VALIDATION_ERROR');
+    await expectRejected(() => send({ name: 'x', inputs: npy('|O', [2, 1], new Uint8Array(16)), labels }), 400, 'VALIDATION_ERROR');
   });
 
   it('rejects an NPY file over the dataset body limit with 413', async () => {
     const form = multipart({ name: 'huge', inputs: npy('<f4', [20000, 1], new Float32Array(20000)), labels: npy('<i4', [20000], new Int32Array(20000)) });
-    await expectRejected(await post(form.body, { 'content-type': form.contentType }), 413, 'PAYLOAD_TOO_LARGE');
+    await expectRejected(() => post(form.body, { 'content-type': form.contentType }), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 404 DATASET_NOT_FOUND for malformed and unknown ids', async () => {
@@ -149,6 +151,7 @@ describe('datasets routes', () => {
   });
 
   it('lists newest first with limit and cursor, and rejects bad paging', async () => {
+    for (const name of ['a', 'b', 'c']) expect((await post({ ...xor, name })).statusCode).toBe(201);
     const page1 = await t.app.inject({ method: 'GET', url: '/v1/datasets?limit=2' });
     expect(page1.statusCode).toBe(200);
     const first = page1.json();

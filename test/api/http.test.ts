@@ -55,10 +55,13 @@ describe('routes over HTTP (supertest)', () => {
     expect(evaluate.status).toBe(200);
     expect(evaluate.body).toMatchObject({ count: 3, accuracy: 1, confusionMatrix: [[2, 0], [0, 1]] });
 
-    expect((await http.get('/v1/datasets').set(AUTH)).body.items).toHaveLength(2);
-    expect((await http.get('/v1/models').set(AUTH)).body.items).toHaveLength(1);
+    const ids = async (path: string) => (await http.get(path).set(AUTH)).body.items.map((item: { id: string }) => item.id);
+    expect(await ids('/v1/datasets')).toEqual(expect.arrayContaining([datasetId, upload.body.id]));
+    expect(await ids('/v1/models')).toContain(modelId);
     expect((await http.delete(`/v1/datasets/${datasetId}`).set(AUTH)).status).toBe(204);
     expect((await http.delete(`/v1/models/${modelId}`).set(AUTH)).status).toBe(204);
+    expect(await ids('/v1/datasets')).not.toContain(datasetId);
+    expect(await ids('/v1/models')).not.toContain(modelId);
   });
 
   it('answers errors in the one shape over the wire', async () => {

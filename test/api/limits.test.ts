@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec } from '../../src/engine/index.js';
 import { createTestApp, expectError, MISSING_ID, storedFiles, type TestApp } from '../helpers/test-app.js';
-import { separableData, tinySpec } from '../helpers/training-fixtures.js';
+import { separableData, tinySpec, waitFor } from '../helpers/training-fixtures.js';
 
 async function seed(t: TestApp): Promise<{ modelId: string; datasetId: string }> {
   const data = separableData(32);
@@ -126,8 +126,10 @@ describe('limits at job submission', () => {
     // Parallel submissions cannot all slip under the cap.
     const parallel = await Promise.all([1, 2, 3].map(() => submit({}, { remoteAddress: '10.1.0.5' })));
     expect(parallel.map((r) => r.statusCode).sort()).toEqual([202, 429, 429]);
-    // Once the job ends, the client may submit again.
+    // Once the job ends, the client may submit again. (A running job ends after the 202, at its next batch.)
     expect((await t.app.inject({ method: 'POST', url: `/v1/jobs/${long.json().id}/cancel` })).statusCode).toBe(202);
+    const ended = await waitFor(async () => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${long.json().id}` })).json(), (j) => j.state === 'cancelled');
+    expect(ended.state).toBe('cancelled');
     const after = await submit({}, client);
     expect(after.statusCode).toBe(202);
     for (const res of [after, other, ...parallel.filter((r) => r.statusCode === 202)]) {

@@ -26,12 +26,14 @@ describe('models routes', () => {
 
   const create = (payload: unknown) => t.app.inject({ method: 'POST', url: '/v1/models', payload: payload as object });
 
-  async function expectRejected(res: Awaited<ReturnType<typeof create>>, status: number, code: string) {
+  /** Sends `payload`, expects the error, and that no model file appeared. */
+  async function expectRejected(payload: unknown, status: number, code: string) {
+    const before = await storedFiles(t.dataDir, 'models');
+    const res = await create(payload);
     expectError(res.json(), status, code, res.statusCode);
     expect(await storedFiles(t.dataDir, 'models')).toEqual(before);
     return res.json().error;
   }
-  let before: string[] = [];
 
   it('creates a model: 201 with normalized spec and summary', async () => {
     const res = await create({ name: 'digits-cnn', spec: cnn });
@@ -41,35 +43,41 @@ describe('models routes', () => {
     expect(body.name).toBe('digits-cnn');
     expect(body.summary.layers.map((l: { outputShape: number[] }) => l.outputShape)).toEqual([[8, 8, 4], [4, 4, 4], [64], [10]]);
     expect(body.summary.totalParams).toBe(4 * 9 + 4 + 64 * 10 + 10);
-    expect(body.summary.flopsPerSample).toBeGreaterThan(0);
-    expect(body.spec.layers[0].kernelSize).toBeDefined();
+    // conv 8·8 positions x 4 filters x (2·9 + 1), pool 4·4·4 x 4, dense 64·10 x 2 + 10 (test/engine/spec.test.ts)
+    expect(body.summary.flopsPerSample).toBe(64 * 4 * 19 + 64 * 4 + 1290);
+    // Normalized: the engine's defaults written out.
+    expect(body.spec.layers[0]).toMatchObject({ strides: 1, useBias: true, kernelInitializer: 'heNormal', biasInitializer: 'zeros' });
+    expect(body.spec.layers[1]).toMatchObject({ strides: 2, padding: 'valid' });
     expect((await t.app.inject({ method: 'GET', url: `/v1/models/${body.id}` })).json()).toEqual(body);
-    before = await storedFiles(t.dataDir, 'models');
   });
 
   it('400 VALIDATION_ERROR for envelope errors, naming the field', async () => {
-    expect((await expectRejected(await create({ spec: cnn }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/name');
-    expect((await expectRejected(await create({ name: 'x', spec: [1, 2] }), 400, 'VALIDATION_ERROR')).details[0].path).toBe('/spec');
+    expect((await expectRejected({ spec: cnn }, 400, 'VALIDATION_ERROR')).details[0].path).toBe('/name');
+    expect((await expectRejected({ name: 'x', spec: [1, 2] }, 400, 'VALIDATION_ERROR')).details[0].path).toBe('/spec');
   });
 
   it('422 SPEC_INVALID from shape inference, with the /spec path', async () => {
     const bad = { ...cnn, input: [4, 4, 1], layers: [{ type: 'conv2d', filters: 2, kernelSize: 5 }, { type: 'flatten' }, { type: 'dense', units: 2, activation: 'softmax' }] };
-    const error = await expectRejected(await create({ name: 'bad', spec: bad }), 422, 'SPEC_INVALID');
+    const error = await expectRejected({ name: 'bad', spec: bad }, 422, 'SPEC_INVALID');
     expect(error.details[0].path).toMatch(/^\/spec\/layers\/0/);
-    const loss = await expectRejected(await create({ name: 'bad', spec: { ...identitySpec, loss: 'binaryCrossentropy' } }), 422, 'SPEC_INVALID');
+    const loss = await expectRejected({ name: 'bad', spec: { ...identitySpec, loss: 'binaryCrossentropy' } }, 422, 'SPEC_INVALID');
     expect(loss.details[0].path).toMatch(/^\/spec/);
-    await expectRejected(await create({ name: 'bad', spec: { ...identitySpec, layers: [{ type: 'nope' }] } }), 422, 'SPEC_INVALID');
+    await expectRejected({ name: 'bad', spec: { ...identitySpec, layers: [{ type: 'nope' }] } }, 422, 'SPEC_INVALID');
   });
 
   it('422 LIMIT_EXCEEDED over MAX_MODEL_PARAMS', async () => {
     const huge = { input: [100], layers: [{ type: 'dense', units: 100, activation: 'softmax' }], loss: 'categoricalCrossentropy' };
-    await expectRejected(await create({ name: 'huge', spec: huge }), 422, 'LIMIT_EXCEEDED');
+    await expectRejected({ name: 'huge', spec: huge }, 422, 'LIMIT_EXCEEDED');
   });
 
-  it('lists models and 404s unknown ids', async () => {
+  it('lists models newest first and 404s unknown ids', async () => {
+    const older = (await create({ name: 'older', spec: identitySpec })).json().id;
+    const newer = (await create({ name: 'newer', spec: identitySpec })).json().id;
     const list = await t.app.inject({ method: 'GET', url: '/v1/models?limit=1' });
     expect(list.statusCode).toBe(200);
-    expect(list.json().items).toHaveLength(1);
+    expect(list.json().items.map((m: { id: string }) => m.id)).toEqual([newer]);
+    const next = await t.app.inject({ method: 'GET', url: `/v1/models?limit=1&cursor=${list.json().nextCursor}` });
+    expect(next.json().items.map((m: { id: string }) => m.id)).toEqual([older]);
     for (const id of ['x', MISSING_ID]) {
       const res = await t.app.inject({ method: 'GET', url: `/v1/models/${id}` });
       expectError(res.json(), 404, 'MODEL_NOT_FOUND', res.statusCode);

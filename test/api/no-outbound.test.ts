@@ -3,9 +3,9 @@
 // the listener never gets a connection.
 
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, identitySpec, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/training-fixtures.js';
 
 describe('URLs from clients are data', () => {
   let t: TestApp;
@@ -64,7 +64,9 @@ describe('URLs from clients are data', () => {
     const listed = await t.app.inject({ method: 'GET', url: '/v1/datasets' });
     expect(listed.json().items.map((d: { name: string }) => d.name)).toContain(url);
 
-    await sleep(300); // anything asynchronous would have connected by now
+    // The job is the last work these requests started; once it has ended, none is left to connect.
+    const ended = await waitFor(async () => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.json().id}` })).json(), (j) => ['cancelled', 'succeeded'].includes(j.state));
+    expect(['cancelled', 'succeeded']).toContain(ended.state);
     expect(connections).toBe(0);
     // The listener does count connections when one is made.
     const probe = connect((listener.address() as AddressInfo).port, '127.0.0.1');

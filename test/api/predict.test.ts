@@ -8,11 +8,9 @@ import { createTestApp, expectError, identitySpec, identityWeights, MISSING_ID, 
 
 describe('predict and evaluate routes', () => {
   let t: TestApp;
-  let modelId: string;
   let datasetId: string;
   beforeAll(async () => {
     t = await createTestApp({ PREDICT_MAX_INSTANCES: '8' });
-    modelId = (await t.app.inject({ method: 'POST', url: '/v1/models', payload: { name: 'id', spec: identitySpec } })).json().id;
     const dataset = await t.app.inject({
       method: 'POST',
       url: '/v1/datasets',
@@ -24,19 +22,28 @@ describe('predict and evaluate routes', () => {
     await t.close();
   });
 
-  const predict = (payload: unknown, id = modelId) => t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: payload as object });
-  const evaluate = (payload: unknown, id = modelId) => t.app.inject({ method: 'POST', url: `/v1/models/${id}/evaluate`, payload: payload as object });
+  const predict = (id: string, payload: unknown) => t.app.inject({ method: 'POST', url: `/v1/models/${id}/predict`, payload: payload as object });
+  const evaluate = (id: string, payload: unknown) => t.app.inject({ method: 'POST', url: `/v1/models/${id}/evaluate`, payload: payload as object });
+  // Each test has its own model, so none depends on the checkpoints another one made.
+  const newModel = async () => (await t.app.inject({ method: 'POST', url: '/v1/models', payload: { name: 'id', spec: identitySpec } })).json().id as string;
+  /** A model whose one checkpoint (tagged best, trained on the dataset) has identity weights: softmax(x). */
+  const trainedModel = async () => {
+    const modelId = await newModel();
+    const best = await t.deps.storage.checkpoints.create({ modelId, datasetId, epoch: 1, weights: identityWeights(), tags: ['best'] });
+    return { modelId, best };
+  };
 
   it('409 MODEL_NOT_TRAINED before any checkpoint exists', async () => {
-    const res = await predict({ instances: [[1, 2]] });
+    const modelId = await newModel();
+    const res = await predict(modelId, { instances: [[1, 2]] });
     expectError(res.json(), 409, 'MODEL_NOT_TRAINED', res.statusCode);
-    const ev = await evaluate({ datasetId });
+    const ev = await evaluate(modelId, { datasetId });
     expectError(ev.json(), 409, 'MODEL_NOT_TRAINED', ev.statusCode);
   });
 
   it('predicts softmax outputs with argmax classes and the training class names', async () => {
-    const ckpt = await t.deps.storage.checkpoints.create({ modelId, datasetId, epoch: 1, weights: identityWeights(), tags: ['best'] });
-    const res = await predict({ instances: [[5, 0], [0, 5]] });
+    const { modelId, best: ckpt } = await trainedModel();
+    const res = await predict(modelId, { instances: [[5, 0], [0, 5]] });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.checkpoint).toBe(ckpt.id);
@@ -48,22 +55,27 @@ describe('predict and evaluate routes', () => {
   });
 
   it('picks latest by default, best or an explicit id on request', async () => {
-    const best = (await t.deps.storage.checkpoints.best(modelId))!;
+    const { modelId, best } = await trainedModel();
     const newer = await t.deps.storage.checkpoints.create({ modelId, datasetId, epoch: 2, weights: identityWeights(-1) });
-    expect((await predict({ instances: [[5, 0]] })).json()).toMatchObject({ checkpoint: newer.id, classes: [1] });
-    expect((await predict({ instances: [[5, 0]], checkpoint: 'best' })).json()).toMatchObject({ checkpoint: best.id, classes: [0] });
-    expect((await predict({ instances: [[5, 0]], checkpoint: best.id })).json()).toMatchObject({ checkpoint: best.id, classes: [0] });
+    expect((await predict(modelId, { instances: [[5, 0]] })).json()).toMatchObject({ checkpoint: newer.id, classes: [1] });
+    expect((await predict(modelId, { instances: [[5, 0]], checkpoint: 'best' })).json()).toMatchObject({ checkpoint: best.id, classes: [0] });
+    expect((await predict(modelId, { instances: [[5, 0]], checkpoint: best.id })).json()).toMatchObject({ checkpoint: best.id, classes: [0] });
   });
 
   it('skips a corrupt latest for the newest valid checkpoint and counts it', async () => {
+    const { modelId, best: valid } = await trainedModel();
+    const skipped = async () => {
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/checkpoint_corrupt_skipped_total\{reason="sha256_mismatch"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    };
+    const before = await skipped();
     const latest = await t.deps.storage.checkpoints.create({ modelId, datasetId, epoch: 3, weights: identityWeights(2) });
     await writeFile(join(t.dataDir, 'checkpoints', modelId, `${latest.id}.safetensors`), 'corrupt');
-    const res = await predict({ instances: [[5, 0]] });
+    const res = await predict(modelId, { instances: [[5, 0]] });
     expect(res.statusCode).toBe(200);
-    expect(res.json().checkpoint).not.toBe(latest.id);
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/checkpoint_corrupt_skipped_total\{reason="sha256_mismatch"\} [1-9]/);
-    const explicit = await predict({ instances: [[5, 0]], checkpoint: latest.id });
+    expect(res.json()).toMatchObject({ checkpoint: valid.id, classes: [0] });
+    expect(await skipped()).toBeGreaterThan(before);
+    const explicit = await predict(modelId, { instances: [[5, 0]], checkpoint: latest.id });
     expectError(explicit.json(), 409, 'CHECKPOINT_CORRUPT', explicit.statusCode);
   });
 
@@ -79,54 +91,60 @@ describe('predict and evaluate routes', () => {
         ['layers.1.bias', { dtype: 'F32', shape: [2], data: new Float32Array(2) }],
       ]),
     });
-    const res = await predict({ instances: [[[[0], [3]]], [3, 0]] }, id);
+    const res = await predict(id, { instances: [[[[0], [3]]], [3, 0]] });
     expect(res.statusCode).toBe(200);
     expect(res.json().classes).toEqual([1, 0]);
     expect(res.json().classNames).toBeNull();
   });
 
   it('400 naming the bad instance; 413 over the batch limit; 404s', async () => {
-    const bad = await predict({ instances: [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 'x']] });
+    const { modelId } = await trainedModel();
+    const bad = await predict(modelId, { instances: [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 'x']] });
     expectError(bad.json(), 400, 'VALIDATION_ERROR', bad.statusCode);
     expect(bad.json().error.details[0].path).toBe('/instances/7/1');
-    const short = await predict({ instances: [[1]] });
+    const short = await predict(modelId, { instances: [[1]] });
     expect(short.json().error.details[0].path).toBe('/instances/0');
-    const none = await predict({ instances: [] });
+    const none = await predict(modelId, { instances: [] });
     expectError(none.json(), 400, 'VALIDATION_ERROR', none.statusCode);
     expect(none.json().error.details[0].path).toBe('/instances');
-    const tooMany = await predict({ instances: Array.from({ length: 9 }, () => [0, 0]) });
+    const tooMany = await predict(modelId, { instances: Array.from({ length: 9 }, () => [0, 0]) });
     expectError(tooMany.json(), 413, 'BATCH_TOO_LARGE', tooMany.statusCode);
-    const unknownModel = await predict({ instances: [[1, 2]] }, MISSING_ID);
+    const unknownModel = await predict(MISSING_ID, { instances: [[1, 2]] });
     expectError(unknownModel.json(), 404, 'MODEL_NOT_FOUND', unknownModel.statusCode);
     for (const checkpoint of ['nope', MISSING_ID]) {
-      const res = await predict({ instances: [[1, 2]], checkpoint });
+      const res = await predict(modelId, { instances: [[1, 2]], checkpoint });
       expectError(res.json(), 404, 'CHECKPOINT_NOT_FOUND', res.statusCode);
     }
   });
 
   it('evaluates loss, accuracy and the confusion matrix of a checkpoint', async () => {
-    const res = await evaluate({ datasetId, checkpoint: 'best' });
+    const { modelId } = await trainedModel();
+    const res = await evaluate(modelId, { datasetId, checkpoint: 'best' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ count: 4, datasetId, accuracy: 0.75, confusionMatrix: [[1, 0], [1, 2]], classNames: ['left', 'right'] });
-    expect(body.loss).toBeGreaterThan(0);
+    // softmax(x) of identity weights: the mean cross-entropy of the four rows, worked out here.
+    const nll = (x: [number, number], label: number) => Math.log(Math.exp(x[0]) + Math.exp(x[1])) - x[label];
+    expect(body.loss).toBeCloseTo((nll([5, 0], 0) + nll([0, 5], 1) + nll([4, 1], 1) + nll([1, 4], 1)) / 4, 5);
   });
 
   it('evaluate: 404 for an unknown dataset, 422 SHAPE_MISMATCH for one that does not fit, 400 without datasetId', async () => {
-    const missing = await evaluate({ datasetId: MISSING_ID });
+    const { modelId } = await trainedModel();
+    const missing = await evaluate(modelId, { datasetId: MISSING_ID });
     expectError(missing.json(), 404, 'DATASET_NOT_FOUND', missing.statusCode);
     const wide = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { name: 'w', inputShape: [3], inputs: [[1, 2, 3]], labels: [0] } });
-    const mismatch = await evaluate({ datasetId: wide.json().id });
+    const mismatch = await evaluate(modelId, { datasetId: wide.json().id });
     expectError(mismatch.json(), 422, 'SHAPE_MISMATCH', mismatch.statusCode);
-    const noId = await evaluate({});
+    const noId = await evaluate(modelId, {});
     expectError(noId.json(), 400, 'VALIDATION_ERROR', noId.statusCode);
     expect(noId.json().error.details[0].path).toBe('/datasetId');
   });
 
   it('evaluate: 409 DATASET_CORRUPT when the stored dataset fails its sha256 check', async () => {
+    const { modelId } = await trainedModel();
     const copy = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { name: 'c', inputShape: [2], inputs: [[1, 0]], labels: [0] } });
     await writeFile(join(t.dataDir, 'datasets', `${copy.json().id}.bin`), Buffer.alloc(12));
-    const res = await evaluate({ datasetId: copy.json().id, checkpoint: 'best' });
+    const res = await evaluate(modelId, { datasetId: copy.json().id, checkpoint: 'best' });
     expectError(res.json(), 409, 'DATASET_CORRUPT', res.statusCode);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelRunning, resumeFrom, trainWatchPredictDownload, uploadAndCreate, type Trained } from '../helpers/e2e-flow.js';
+import { cancelRunning, resumeFrom, trainWatchPredictDownload, uploadAndCreate } from '../helpers/e2e-flow.js';
 import { client, startProcess, startServer, type Client, type ServiceProcess } from '../helpers/service-process.js';
 import { waitFor } from '../helpers/training-fixtures.js';
 import { deleteKeys, TEST_REDIS_URL } from '../helpers/redis.js';
@@ -19,7 +19,6 @@ describe('distributed mode, end to end', () => {
   let server: ServiceProcess & { baseUrl: string };
   let worker: ServiceProcess;
   let api: Client;
-  let trained: Trained;
   const startWorker = () => startProcess('worker.js', env, /training worker ready/);
 
   beforeAll(async () => {
@@ -28,7 +27,6 @@ describe('distributed mode, end to end', () => {
     server = await startServer(env);
     worker = await startWorker();
     api = client(server.baseUrl, { authorization: `Bearer ${API_KEY}` });
-    trained = await uploadAndCreate(api);
   });
   afterAll(async () => {
     await worker?.stop();
@@ -42,13 +40,16 @@ describe('distributed mode, end to end', () => {
     expect(res.status).toBe(401);
   });
 
+  // Every test trains its own model on its own dataset, so none depends on another's checkpoints.
   it('trains on the worker to the stated accuracy while the API streams events; predicts, serves weights, resumes, cancels', async () => {
+    const trained = await uploadAndCreate(api);
     const finalCheckpoint = await trainWatchPredictDownload(api, trained);
     await resumeFrom(api, trained, finalCheckpoint);
     await cancelRunning(api, trained);
   });
 
   it('SIGTERM on the worker checkpoints the running job back into the queue; the next worker resumes it', async () => {
+    const trained = await uploadAndCreate(api);
     const submitted = await api.json('POST', '/v1/jobs', { ...trained, epochs: 100_000, batchSize: 1, checkpointEvery: 100_000 });
     const jobId = submitted.body.id as string;
     await waitFor(async () => (await api.json('GET', `/v1/jobs/${jobId}`)).body, (job) => job.state === 'running' && job.history.length >= 2);

@@ -39,7 +39,7 @@ describe('README walk-through', () => {
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
       cwd: workDir,
       env: { PATH: process.env.PATH ?? '', BASE: server.baseUrl },
-      timeout: 60_000,
+      timeout: 150_000, // a hang guard for the script's curl calls, not a speed limit
     });
     expect(stdout).toMatch(/^dataset [0-9a-f-]{36}$/m);
     expect(stdout).toMatch(/^job [0-9a-f-]{36}$/m);
@@ -51,5 +51,5 @@ describe('README walk-through', () => {
     const served = hashes[0].trim();
     expect(served).toMatch(/^[0-9a-f]{64}$/);
     expect(hashes[1]).toBe(`${served}  xor.safetensors`);
-  });
+  }, 180_000);
 });

@@ -6,7 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
+  getKernel, Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
 } from '../../src/engine/index.js';
 import { col2im, im2col } from '../../src/engine/kernels/im2col.js';
 import type { Window2d } from '../../src/engine/kernels/window2d.js';
@@ -43,7 +43,11 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
 
 it('the WebAssembly SIMD kernel is available and is the default for float32', () => {
   expect(wasmSimdAvailable()).toBe(true);
-  expect(Model.build(MLP_SPEC).parameters[0].param.value).toBeInstanceOf(Float32Array);
+  expect(getKernel()).toBe(wasmKernel);
+  // Float32 weights live in the module's (shared) memory, as the kernel allocates them.
+  const weights = Model.build(MLP_SPEC).parameters[0].param.value;
+  expect(weights).toBeInstanceOf(Float32Array);
+  expect(weights.buffer).toBeInstanceOf(SharedArrayBuffer);
 });
 
 describe('gemm: WebAssembly SIMD against the TypeScript reference', () => {

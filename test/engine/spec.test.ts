@@ -141,21 +141,26 @@ describe('spec errors name the layer, field, expectation and received value', ()
 });
 
 describe('caps are checked before anything is allocated', () => {
-  it('billions of parameters: LIMIT_EXCEEDED naming the layer, fast', () => {
-    const started = performance.now();
-    const err = specError({ input: [1_000_000], layers: [{ type: 'dense', units: 1_000_000 }], loss: 'mse' });
-    let built: unknown = null;
+  /** Model.build's error: a cap must refuse the spec before any weights or buffers exist. */
+  function buildError(spec: unknown): unknown {
     try {
-      built = Model.build({ input: [1_000_000], layers: [{ type: 'dense', units: 100_000 }], loss: 'mse' });
-    } catch (e) {
-      expect((e as EngineError).code).toBe('LIMIT_EXCEEDED');
+      Model.build(spec);
+    } catch (err) {
+      return err;
     }
-    expect(built).toBeNull();
-    expect(performance.now() - started).toBeLessThan(500);
+    throw new Error('the model was built');
+  }
+
+  it('billions of parameters: LIMIT_EXCEEDED naming the layer, before any weight is allocated', () => {
+    const err = specError({ input: [1_000_000], layers: [{ type: 'dense', units: 1_000_000 }], loss: 'mse' });
     expect(err.code).toBe('LIMIT_EXCEEDED');
     expect(err.message).toContain('layers[0] (dense)');
     expect(err.message).toContain('1,000,001,000,000');
     expect(err.details[0].path).toBe('/layers/0');
+    // 1e11 weights cannot even be allocated (a RangeError): the EngineError proves the cap ran first.
+    const built = buildError({ input: [1_000_000], layers: [{ type: 'dense', units: 100_000 }], loss: 'mse' });
+    expect(built).toBeInstanceOf(EngineError);
+    expect((built as EngineError).code).toBe('LIMIT_EXCEEDED');
   });
 
   it('the parameter cap counts the running total and honours custom limits', () => {
@@ -168,13 +173,18 @@ describe('caps are checked before anything is allocated', () => {
     expect(err.message).toContain('324');
   });
 
-  it('activation memory: LIMIT_EXCEEDED for huge feature maps', () => {
-    const started = performance.now();
-    const err = specError({ input: [4000, 4000, 3], layers: [{ type: 'conv2d', filters: 64, kernelSize: 3, padding: 'same' }], loss: 'mse' });
-    expect(performance.now() - started).toBeLessThan(500);
+  it('activation memory: LIMIT_EXCEEDED for huge feature maps, with nothing of their size allocated', () => {
+    // One 4000x4000x64 float32 feature map is 4 GB; the cap must refuse it from the shapes alone.
+    const huge = { input: [4000, 4000, 3], layers: [{ type: 'conv2d', filters: 64, kernelSize: 3, padding: 'same' }], loss: 'mse' };
+    const buffersBefore = process.memoryUsage().arrayBuffers;
+    const err = specError(huge);
     expect(err.code).toBe('LIMIT_EXCEEDED');
     expect(err.message).toContain('layers[0] (conv2d)');
     expect(err.message).toContain('activation memory');
+    const built = buildError(huge);
+    expect(built).toBeInstanceOf(EngineError);
+    expect((built as EngineError).code).toBe('LIMIT_EXCEEDED');
+    expect(process.memoryUsage().arrayBuffers - buffersBefore).toBeLessThan(64 * 1024 * 1024);
     expect(specError({ input: [32, 32, 3], layers: [{ type: 'conv2d', filters: 8, kernelSize: 3 }], loss: 'mse' }, { maxActivationBytesPerSample: 1024 }).code).toBe('LIMIT_EXCEEDED');
   });
 });

@@ -292,7 +292,7 @@ describe('evaluate', () => {
 });
 
 describe('fit results', () => {
-  it('history has loss, accuracy and validation metrics per epoch; evaluation data never trains', async () => {
+  it('history has loss, accuracy and validation metrics per epoch', async () => {
     const trainer = await trained(ADAM, 31, 2);
     const history = trainer.history;
     expect(history.map((m) => m.epoch)).toEqual([1, 2]);
@@ -303,6 +303,44 @@ describe('fit results', () => {
       expect(Number.isFinite(m.valLoss!)).toBe(true);
       expect(m.valAccuracy).not.toBeNull();
     }
+  });
+
+  it('validation data never trains: whatever it holds, the weights are bit-identical; only the validation metrics change', async () => {
+    // validationSplit: the held-out samples (the engine's seeded split, reproduced here) scrambled.
+    const seed = 32;
+    const order = Int32Array.from({ length: DATA.count }, (_, i) => i);
+    new Rng(seed, 'validation-split').shuffle(order);
+    const heldOut = order.subarray(0, Math.round(DATA.count * FIT.validationSplit!));
+    const scrambled = { ...DATA, inputs: Float32Array.from(DATA.inputs), labels: Int32Array.from(DATA.labels!) };
+    for (const sample of heldOut) {
+      scrambled.inputs.fill(5, sample * 36, (sample + 1) * 36);
+      scrambled.labels[sample] = (scrambled.labels[sample] + 1) % 3;
+    }
+    const split = async (data: TrainingData) => {
+      const trainer = Trainer.create(CNN, { seed, optimizer: ADAM });
+      await trainer.fit(data, { ...FIT, epochs: 2 });
+      return trainer;
+    };
+    const [plain, changed] = [await split(DATA), await split(scrambled)];
+    expect(Buffer.from(changed.exportWeights()).equals(Buffer.from(plain.exportWeights()))).toBe(true);
+    expect(changed.history.map((m) => m.loss)).toEqual(plain.history.map((m) => m.loss));
+    expect(changed.history.map((m) => m.valLoss)).not.toEqual(plain.history.map((m) => m.valLoss));
+
+    // validationData: two unrelated validation sets, the same weights; and none at all, too.
+    const train = { inputs: DATA.inputs.subarray(0, 36 * 36), count: 36, labels: DATA.labels!.subarray(0, 36) };
+    const withValidation = async (validationData?: TrainingData) => {
+      const trainer = Trainer.create(CNN, { seed, optimizer: ADAM });
+      await trainer.fit(train, { batchSize: 8, shuffle: true, epochs: 2, validationData });
+      return trainer;
+    };
+    const a = await withValidation({ inputs: DATA.inputs.subarray(36 * 36), count: 9, labels: DATA.labels!.subarray(36) });
+    const b = await withValidation(images(9, 77));
+    const none = await withValidation();
+    expect(Buffer.from(b.exportWeights()).equals(Buffer.from(a.exportWeights()))).toBe(true);
+    expect(Buffer.from(none.exportWeights()).equals(Buffer.from(a.exportWeights()))).toBe(true);
+    expect(b.history.map((m) => m.valLoss)).not.toEqual(a.history.map((m) => m.valLoss));
+    // The reported validation loss is the final model's loss on exactly that data.
+    expect(a.history.at(-1)?.valLoss).toBeCloseTo(evaluate(a.model, { inputs: DATA.inputs.subarray(36 * 36), count: 9, labels: DATA.labels!.subarray(36) }, 3).loss, 6);
   });
 
   it('rejects data that does not fit the model with SHAPE_MISMATCH', async () => {

@@ -11,7 +11,6 @@ import { openStorage } from '../../src/storage/index.js';
 import { listJson } from '../../src/storage/record-files.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../../src/training/run-job.js';
 import { NO_LIMITS, type JobRuntime } from '../../src/training/runtime.js';
-import { sleep } from '../helpers/faults.js';
 import { createTestApp, expectError, identitySpec, identityWeights, type TestApp } from '../helpers/test-app.js';
 import { storeFixtures, storeJob } from '../helpers/training-fixtures.js';
 
@@ -35,13 +34,27 @@ describe('crash consistency of atomic writes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a writer killed at random points (mostly between write and rename) leaves the old or the new complete file, never a torn one or a listed temp file', async () => {
-    // The child rewrites one record forever, each version 1 MiB and self-describing.
+  it('a writer killed at random points, and right before its rename, leaves the old or the new complete file, never a torn one or a listed temp file', async () => {
+    // The child rewrites one record forever, each version 1 MiB and self-describing. In "before-rename"
+    // mode its second write stops just before the rename (the temp file written and fsynced) and says
+    // so: that kill point is certain, not left to chance.
     const script = join(dir, 'writer.mjs');
     const atomic = new URL('dist/storage/atomic-file.js', ROOT).href;
     await writeFile(script, `
-      import { writeFileAtomic } from ${JSON.stringify(atomic)};
-      const [target, start] = process.argv.slice(2);
+      import fsp from 'node:fs/promises';
+      import { syncBuiltinESMExports } from 'node:module';
+      const [target, start, mode] = process.argv.slice(2);
+      if (mode === 'before-rename') {
+        const rename = fsp.rename;
+        let renames = 0;
+        fsp.rename = async (...args) => {
+          if (++renames === 1) return rename(...args);
+          process.stdout.write('renaming\\n');
+          return new Promise(() => {});
+        };
+        syncBuiltinESMExports();
+      }
+      const { writeFileAtomic } = await import(${JSON.stringify(atomic)});
       for (let version = Number(start); ; version++) {
         await writeFileAtomic(target, JSON.stringify({ version, pad: String(version % 10).repeat(1 << 20) }));
         process.stdout.write(version + '\\n');
@@ -49,29 +62,48 @@ describe('crash consistency of atomic writes', () => {
     const target = join(dir, 'record.json');
     let newest = -1;
     let leftovers = 0;
-    for (let round = 0; round < 25; round++) {
-      const child = spawn(process.execPath, [script, target, String(newest + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    for (let round = 0; round < 24; round++) {
+      const beforeRename = round % 2 === 1;
+      const child = spawn(process.execPath, [script, target, String(newest + 1), beforeRename ? 'before-rename' : 'free'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let written = '';
-      child.stdout.on('data', (chunk: Buffer) => (written += chunk.toString()));
-      await new Promise((resolve) => child.stdout.once('data', resolve)); // at least one complete write
-      await sleep(Math.random() * 40);
+      let onOutput = () => undefined as void;
+      child.stdout.on('data', (chunk: Buffer) => {
+        written += chunk.toString();
+        onOutput();
+      });
+      const printed = (pattern: RegExp) => new Promise<void>((resolve) => {
+        onOutput = () => (pattern.test(written) ? resolve() : undefined);
+        onOutput();
+      });
+      // 'close', not 'exit': every version the child printed before it died has been read.
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      if (beforeRename) {
+        await printed(/renaming\n/); // one write acknowledged, the next one stopped before its rename
+      } else {
+        await printed(/\d+\n/); // at least one complete write
+        // A random kill point: the assertions below hold wherever it lands.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 40));
+      }
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await closed;
 
       const record = JSON.parse(await readFile(target, 'utf8')) as { version: number; pad: string };
       expect(record.pad).toBe(String(record.version % 10).repeat(1 << 20));
-      const acknowledged = Math.max(...written.trim().split('\n').map(Number));
+      const acknowledged = Math.max(...written.trim().split('\n').filter((line) => /^\d+$/.test(line)).map(Number));
       expect(record.version).toBeGreaterThanOrEqual(acknowledged); // an acknowledged write is never lost
       expect(record.version).toBeLessThanOrEqual(acknowledged + 1); // at most the one in flight
+      if (beforeRename) expect(record.version).toBe(acknowledged); // the stopped write never reached the name
       newest = record.version;
       const listed = await listJson<{ version: number }>(dir);
       expect(listed.map((r) => r.version)).toEqual([record.version]);
-      leftovers += (await readdir(dir)).filter((name) => name.startsWith('.tmp-')).length;
+      const temps = (await readdir(dir)).filter((name) => name.startsWith('.tmp-'));
+      if (beforeRename) expect(temps).toHaveLength(1); // the stopped write's temp file, never listed
+      leftovers += temps.length;
       await removeStaleTempFiles(dir, 0);
       expect((await readdir(dir)).sort()).toEqual(['record.json', 'writer.mjs']);
     }
-    expect(leftovers).toBeGreaterThan(0); // some kills did land between a write and its rename
-  }, 120_000);
+    expect(leftovers).toBeGreaterThanOrEqual(12);
+  }, 180_000);
 
   it('opening storage sweeps temp files old enough to be a dead writer\'s, and leaves fresh ones', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'nn-faults-sweep-'));

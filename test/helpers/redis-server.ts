@@ -45,7 +45,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     ], { stdio: 'ignore' });
     const current = child;
     exited = new Promise((resolve) => current.once('exit', () => resolve()));
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000; // a hang detector: a busy machine starts processes slowly
     for (;;) {
       const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);

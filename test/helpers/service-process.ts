@@ -1,5 +1,5 @@
 // Runs the compiled service as real processes (`node dist/server.js`, `node dist/worker.js`) for the
-// end-to-end tests, with a small HTTP client (fetch) and an SSE reader.
+// end-to-end tests, with a small HTTP client (fetch) and an SSE reader that reports its first event.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +11,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface ServiceProcess {
   child: ChildProcess;
   output: () => string;
-  /** Waits for exit; SIGKILL after `graceMs`. */
+  /** Waits for exit; SIGKILL after `graceMs` (default: past the service's own 30 s shutdown timeout, so its exit code tells). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
 }
 
 /** Starts `dist/<file>` and resolves once a line of its output matches `ready`. */
-export async function startProcess(file: string, env: Record<string, string>, ready: RegExp, timeoutMs = 20_000): Promise<ServiceProcess & { match: RegExpMatchArray }> {
+export async function startProcess(file: string, env: Record<string, string>, ready: RegExp, timeoutMs = 45_000): Promise<ServiceProcess & { match: RegExpMatchArray }> {
   const child = spawn(process.execPath, [`dist/${file}`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...LIMITS_OFF, ...env },
@@ -45,7 +45,7 @@ export async function startProcess(file: string, env: Record<string, string>, re
     child,
     match,
     output: () => text,
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+    async stop(signal = 'SIGTERM', graceMs = 45_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -67,6 +67,8 @@ export interface Client {
   bytes(path: string): Promise<{ status: number; body: Buffer }>;
   /** Reads the SSE stream until the server closes it. */
   events(path: string, headers?: Record<string, string>): Promise<SseEvent[]>;
+  /** Opens the SSE stream: `first` resolves with its first event (the server is streaming), `all` once the server closes it. */
+  stream(path: string, headers?: Record<string, string>): { first: Promise<SseEvent>; all: Promise<SseEvent[]> };
 }
 
 export function client(baseUrl: string, headers: Record<string, string> = {}): Client {
@@ -85,9 +87,29 @@ export function client(baseUrl: string, headers: Record<string, string> = {}): C
       return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
     },
     async events(path, extra = {}) {
-      const res = await fetch(`${baseUrl}${path}`, { headers: { ...headers, ...extra } });
-      if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`not an event stream: ${res.status} ${await res.text()}`);
-      return parseSse(await res.text()).events;
+      return this.stream(path, extra).all;
+    },
+    stream(path, extra = {}) {
+      let opened: (event: SseEvent) => void = () => undefined;
+      let failed: (err: unknown) => void = () => undefined;
+      const first = new Promise<SseEvent>((resolve, reject) => ((opened = resolve), (failed = reject)));
+      const all = (async () => {
+        const res = await fetch(`${baseUrl}${path}`, { headers: { ...headers, ...extra } });
+        if (!res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) throw new Error(`not an event stream: ${res.status} ${await res.text()}`);
+        const decoder = new TextDecoder();
+        let text = '';
+        for await (const chunk of res.body) {
+          text += decoder.decode(chunk, { stream: true });
+          const [event] = parseSse(text.slice(0, text.lastIndexOf('\n\n') + 1)).events;
+          if (event) opened(event);
+        }
+        const events = parseSse(text).events;
+        if (events.length === 0) throw new Error(`the event stream ${path} closed without an event`);
+        return events;
+      })();
+      all.catch(failed);
+      first.catch(() => undefined); // callers that only want `all` never await it
+      return { first, all };
     },
   };
 }

@@ -32,16 +32,20 @@ export const LIMITS_OFF: Record<string, string> = {
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
 };
 
-/** Builds the app; `makeQueue` replaces the embedded queue (e.g. a recording queue that never trains). */
+/**
+ * Builds the app; `makeQueue` replaces the embedded queue (e.g. a recording queue that never trains),
+ * `inject` adds injected dependencies (e.g. the event-loop delay the load shedding reads).
+ */
 export async function createTestApp<Q extends TrainingQueue = TrainingQueue>(
   env: Record<string, string> = {},
   makeQueue?: (jobs: JobStore) => Q,
+  inject: Pick<AppDeps, 'eventLoopDelayMs'> = {},
 ): Promise<TestApp & { queue: Q }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'nn-api-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1', ...LIMITS_OFF, ...env });
   const services = await createServices(config);
   const queue = makeQueue ? makeQueue(services.deps.jobs) : ((await createQueue(config, { jobs: services.deps.jobs })) as Q);
-  const deps: AppDeps = { ...services.deps, queue };
+  const deps: AppDeps = { ...services.deps, queue, ...inject };
   const app = await buildApp(deps);
   await app.ready();
   return {

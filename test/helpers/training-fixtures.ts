@@ -77,8 +77,13 @@ export async function storeJob(jobs: JobStore, fixtures: Fixtures, config: Parti
   return (await jobs.create({ ...fixtures, config: jobConfig(config) })).job;
 }
 
-/** Polls until `check` passes or `timeoutMs` runs out (then returns the last value for the assertion). */
-export async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls until `check` passes or `timeoutMs` runs out (then returns the last value for the assertion).
+ * The timeout only stops a test that would otherwise hang: it is generous (a loaded 2-core machine
+ * runs everything several times slower) and below the suite's test timeout, so the failure names
+ * what never happened.
+ */
+export async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!check(value) && Date.now() < deadline) {

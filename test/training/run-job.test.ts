@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobEventInput } from '../../src/queue/types.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../../src/training/run-job.js';
 import { NO_LIMITS, type JobRuntime } from '../../src/training/runtime.js';
@@ -124,6 +124,34 @@ describe('runTrainingJob', () => {
     await expect(runTrainingJob(job.id, runtime, deps)).rejects.toThrow('lock lost');
     expect(await deps.storage.checkpoints.all(fx.modelId)).toEqual([]);
     expect((await deps.jobs.get(job.id))?.state).toBe('running');
+  });
+
+  it('over its time limit: stops at the next batch boundary, keeps the work as an interrupted checkpoint and fails TIMEOUT', async () => {
+    const limited = { ...deps, limits: { ...NO_LIMITS, timeLimitMs: 60_000 } };
+    const job = await storeJob(deps.jobs, fx, { epochs: 100_000, batchSize: 1, checkpointEvery: 100_000 });
+    // The limit is a timer: frozen here, and run out by the test once the job has trained a batch.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let ranOut = false;
+      const { runtime, events } = testRuntime({
+        publish: async (event) => {
+          events.push(event);
+          if (event.type === 'progress' && !ranOut) {
+            ranOut = true;
+            vi.advanceTimersByTime(60_000);
+          }
+        },
+      });
+      expect(await runTrainingJob(job.id, runtime, limited)).toBe('failed');
+      const record = await deps.jobs.get(job.id);
+      expect(record).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'TIMEOUT' } });
+      const kept = await deps.storage.checkpoints.get(record?.checkpointIds.at(-1) as string);
+      expect(kept.tags).toEqual(['interrupted']);
+      await expect(deps.storage.checkpoints.readState(kept.id)).resolves.not.toBeNull();
+      expect(events.filter((e) => e.type === 'epoch')).toEqual([]); // it stopped within the first epoch
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails with SHAPE_MISMATCH when the model changed under a queued job', async () => {

@@ -1,8 +1,8 @@
-// 503s that protect the process: OVERLOADED when the event loop lags (@fastify/under-pressure, mean
-// delay over OVERLOAD_MAX_EVENT_LOOP_DELAY_MS), and SHUTTING_DOWN for requests that arrive on open
-// connections while the server closes (replacing fastify's return503OnClosing body with ours).
-// Both carry Retry-After. /healthz and /metrics stay exempt from OVERLOADED: a slow process is alive,
-// and its metrics are what tells an operator why.
+// 503s that protect the process: OVERLOADED when the event loop lags (mean delay over
+// OVERLOAD_MAX_EVENT_LOOP_DELAY_MS, measured by @fastify/under-pressure), and SHUTTING_DOWN for requests
+// that arrive on open connections while the server closes (replacing fastify's return503OnClosing body
+// with ours). Both carry Retry-After. /healthz and /metrics stay exempt from OVERLOADED: a slow process
+// is alive, and its metrics are what tells an operator why.
 
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
@@ -12,8 +12,17 @@ import { serviceUnavailable } from '../../errors.js';
 const EXEMPT_FROM_OVERLOAD = new Set(['/healthz', '/metrics']);
 const RETRY_AFTER_SECONDS = 5;
 
+export interface LoadSheddingOptions {
+  maxEventLoopDelayMs: number;
+  /**
+   * The current mean event-loop delay in ms. Default: under-pressure's measurement (1 s samples).
+   * Injectable so a test drives "overloaded" directly instead of stalling its own event loop.
+   */
+  eventLoopDelayMs?: () => number;
+}
+
 export const loadSheddingPlugin = fp(
-  async (app: FastifyInstance, { maxEventLoopDelayMs }: { maxEventLoopDelayMs: number }) => {
+  async (app: FastifyInstance, { maxEventLoopDelayMs, eventLoopDelayMs }: LoadSheddingOptions) => {
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
@@ -25,17 +34,15 @@ export const loadSheddingPlugin = fp(
     });
 
     if (maxEventLoopDelayMs === 0) return;
-    await app.register(underPressure, {
-      maxEventLoopDelay: maxEventLoopDelayMs,
-      sampleInterval: 1000,
-      // Resolving (undefined) lets the request through; rejecting sends our error through the error handler.
-      pressureHandler: (request, _reply, _type, value) => {
-        if (EXEMPT_FROM_OVERLOAD.has(request.routeOptions.url ?? '')) return undefined;
-        const delay = Math.round(Number(value));
-        return Promise.reject(
-          serviceUnavailable('OVERLOADED', `the server is overloaded (event-loop delay ${delay} ms, limit ${maxEventLoopDelayMs} ms)`, RETRY_AFTER_SECONDS),
-        );
-      },
+    // Registered without thresholds, under-pressure only measures; the decision below is ours, so the
+    // measurement can be replaced.
+    if (!eventLoopDelayMs) await app.register(underPressure, { sampleInterval: 1000 });
+    const currentDelay = eventLoopDelayMs ?? (() => app.memoryUsage().eventLoopDelay);
+    app.addHook('onRequest', async (request) => {
+      if (EXEMPT_FROM_OVERLOAD.has(request.routeOptions.url ?? '')) return;
+      const delay = currentDelay();
+      if (delay <= maxEventLoopDelayMs) return;
+      throw serviceUnavailable('OVERLOADED', `the server is overloaded (event-loop delay ${Math.round(delay)} ms, limit ${maxEventLoopDelayMs} ms)`, RETRY_AFTER_SECONDS);
     });
   },
   { name: 'load-shedding' },

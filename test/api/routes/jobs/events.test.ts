@@ -28,29 +28,67 @@ describe('job events (SSE)', () => {
   const submit = async (body: Record<string, unknown>) =>
     (await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: { modelId, datasetId, epochs: 3, ...body } })).json();
   const events = (id: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers });
+  const getJob = async (id: string) => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+
+  /** Reads an event stream over HTTP to its end; `onData` sees the text so far after every chunk. */
+  const readStream = (path: string, onData: (text: string) => void = () => undefined) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          onData(text);
+        });
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  /**
+   * A job queued behind a running one (one training thread), so a stream opened now sees all of its
+   * events live: `release` cancels the blocker and lets the job run.
+   */
+  const queuedBehindBlocker = async (body: Record<string, unknown>) => {
+    const blocker = await submit({ epochs: 100_000, batchSize: 64, checkpointEvery: 100_000 });
+    await waitFor(() => getJob(blocker.id), (j) => j.state === 'running');
+    const job = await submit(body);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      void t.app.inject({ method: 'POST', url: `/v1/jobs/${blocker.id}/cancel` });
+    };
+    return { job, release };
+  };
 
   it('streams snapshot, then progress, epoch and checkpoint events with ids, then a final state, and closes', async () => {
-    const job = await submit({});
-    const res = await events(job.id); // inject resolves when the stream closes
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-    const { events: stream } = parseSse(res.body);
+    const { job, release } = await queuedBehindBlocker({});
+    // The snapshot is written when the stream opens: only then may the job start.
+    const body = await readStream(`/v1/jobs/${job.id}/events`, (text) => text.includes('event: snapshot') && release());
+    const { events: stream } = parseSse(body);
     expect(stream[0].event).toBe('snapshot');
-    expect(stream[0].data).toMatchObject({ id: job.id });
+    expect(stream[0].data).toMatchObject({ id: job.id, state: 'queued', history: [] });
     expect(stream[0].id).toBeUndefined();
     const last = stream.at(-1);
     expect(last?.event).toBe('state');
     expect(last?.data).toMatchObject({ id: job.id, state: 'succeeded' });
     const live = stream.slice(1);
-    const types = new Set(live.map((e) => e.event));
-    // The snapshot may already be past some events, but the epochs still to come are all there.
-    expect(types.has('state')).toBe(true);
     expect(live.every((e) => typeof e.id === 'string' && e.id.length > 0)).toBe(true);
     expect(new Set(live.map((e) => e.id)).size).toBe(live.length);
-    const epochs = live.filter((e) => e.event === 'epoch').map((e) => (e.data as { epoch: number }).epoch);
-    const checkpoints = live.filter((e) => e.event === 'checkpoint');
-    expect(epochs.length + ((stream[0].data as { history: unknown[] }).history.length)).toBeGreaterThanOrEqual(3);
-    expect(checkpoints.every((e) => (e.data as { modelId: string }).modelId === modelId)).toBe(true);
+    expect(live[0]).toMatchObject({ event: 'state', data: { state: 'running' } });
+    expect(live.some((e) => e.event === 'progress')).toBe(true);
+    expect(live.filter((e) => e.event === 'epoch').map((e) => (e.data as { epoch: number }).epoch)).toEqual([1, 2, 3]);
+    const checkpoints = live.filter((e) => e.event === 'checkpoint').map((e) => e.data as { modelId: string; epoch: number });
+    expect(new Set(checkpoints.map((c) => c.epoch))).toEqual(new Set([1, 2, 3])); // checkpointEvery 1
+    expect(checkpoints.every((c) => c.modelId === modelId)).toBe(true);
+    // Each epoch's checkpoint follows its epoch event.
+    for (const epoch of [1, 2, 3]) {
+      const at = live.findIndex((e) => e.event === 'epoch' && (e.data as { epoch: number }).epoch === epoch);
+      const saved = live.findIndex((e) => e.event === 'checkpoint' && (e.data as { epoch: number }).epoch === epoch);
+      expect(saved).toBeGreaterThan(at);
+    }
   });
 
   it('for a finished job: snapshot and final state at once', async () => {
@@ -62,8 +100,8 @@ describe('job events (SSE)', () => {
   });
 
   it('Last-Event-ID resumes after that event without a snapshot; an unknown id gets a snapshot', async () => {
-    const job = await submit({});
-    const first = parseSse((await events(job.id)).body).events.filter((e) => e.id !== undefined);
+    const { job, release } = await queuedBehindBlocker({});
+    const first = parseSse(await readStream(`/v1/jobs/${job.id}/events`, (text) => text.includes('event: snapshot') && release())).events.filter((e) => e.id !== undefined);
     expect(first.length).toBeGreaterThan(2);
     const resumed = parseSse((await events(job.id, { 'last-event-id': first[0].id as string })).body).events;
     expect(resumed.map((e) => e.id)).toEqual(first.slice(1).map((e) => e.id));
@@ -74,22 +112,11 @@ describe('job events (SSE)', () => {
 
   it('sends heartbeat comments on an idle stream and closes after a cancel', async () => {
     const job = await submit({ epochs: 100_000, batchSize: 64, checkpointEvery: 100_000 });
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/jobs/${job.id}/events` }, (res) => {
-        let text = '';
-        let cancelled = false;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-          if (!cancelled && text.includes(': heartbeat')) {
-            cancelled = true;
-            void t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
-          }
-        });
-        res.on('end', () => resolve(text));
-      });
-      req.on('error', reject);
-      req.end();
+    let cancelled = false;
+    const body = await readStream(`/v1/jobs/${job.id}/events`, (text) => {
+      if (cancelled || !text.includes(': heartbeat')) return;
+      cancelled = true;
+      void t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     });
     const parsed = parseSse(body);
     expect(parsed.comments).toContain('heartbeat');

@@ -1,6 +1,7 @@
-// A 2-second version of `npm run bench:load` (bench/load.ts): predictions against the real server,
-// idle and while a training job runs, must all succeed. No timing assertions: the figures are the
-// README's, measured with the full run.
+// A 2-second run of `npm run bench:load` (bench/load.ts) in the slow suite, so the benchmark script
+// keeps working: predictions against the real server, idle and while a training job runs, all succeed.
+// No timing assertions: the figures are the README's, measured with the full run. (That predictions
+// succeed while training runs is npm test's too: test/api/predict-while-training.test.ts.)
 
 import { describe, expect, it } from 'vitest';
 import { runLoadBench } from '../../bench/load.js';
