@@ -39,6 +39,16 @@ describe('load shedding', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(200);
   });
 
+  it('does not shed load on a sample window with no reading (under-pressure reports Infinity, as at a busy start-up)', async () => {
+    let delayMs = Infinity;
+    t = await createTestApp({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '10' }, undefined, { eventLoopDelayMs: () => delayMs });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(200);
+    delayMs = NaN;
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(200);
+    delayMs = 11;
+    expect((await t.app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(503);
+  });
+
   it('never sheds load when OVERLOAD_MAX_EVENT_LOOP_DELAY_MS is 0 (the delay is not even read)', async () => {
     const delay = vi.fn(() => 60_000);
     t = await createTestApp({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' }, undefined, { eventLoopDelayMs: delay });

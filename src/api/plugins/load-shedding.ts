@@ -41,7 +41,10 @@ export const loadSheddingPlugin = fp(
     app.addHook('onRequest', async (request) => {
       if (EXEMPT_FROM_OVERLOAD.has(request.routeOptions.url ?? '')) return;
       const delay = currentDelay();
-      if (delay <= maxEventLoopDelayMs) return;
+      // under-pressure reports Infinity for a sample window that got no readings (typically the
+      // process's own start-up on a busy machine): unknown is not overloaded, and this request shows
+      // the loop is turning now.
+      if (!Number.isFinite(delay) || delay <= maxEventLoopDelayMs) return;
       throw serviceUnavailable('OVERLOADED', `the server is overloaded (event-loop delay ${Math.round(delay)} ms, limit ${maxEventLoopDelayMs} ms)`, RETRY_AFTER_SECONDS);
     });
   },
