@@ -45,11 +45,17 @@ quietly() {
   return 1
 }
 
+# Removes the image a stand-in replaced; kept while images built on it (an older nn-service) still exist.
+remove_replaced() {
+  [ -n "$1" ] && [ "$1" != "$(docker image inspect --format '{{.Id}}' "$2")" ] && docker rmi "$1" >/dev/null 2>&1 || true
+}
+
 make_minbase() {
   [ "$(label_of "$MINBASE")" = "$recipe" ] && return 0
-  local rootfs
+  local rootfs replaced
+  replaced="$(docker image inspect --format '{{.Id}}' "$MINBASE" 2>/dev/null || true)"
   rootfs="$(mktemp -d /tmp/nn-stand-in-rootfs.XXXXXX)"
-  echo "stand-in: debootstrap --variant=minbase bookworm (about 30 s, 200 MB)"
+  echo "stand-in: debootstrap --variant=minbase bookworm (a few minutes)"
   if ! quietly debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian; then
     rm -rf "$rootfs"
     return 1
@@ -57,11 +63,14 @@ make_minbase() {
   "$here/slim-rootfs.sh" "$rootfs"
   tar -C "$rootfs" -c . | docker import --change "LABEL $LABEL=$recipe" --change 'CMD ["bash"]' - "$MINBASE" >/dev/null
   rm -rf "$rootfs"
+  remove_replaced "$replaced" "$MINBASE"
 }
 
 build_stand_in() {
-  local image="$1" dockerfile="$2" context="$3"
+  local image="$1" dockerfile="$2" context="$3" replaced
+  replaced="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
   quietly docker build --label "$LABEL=$recipe" --build-arg "MINBASE=$MINBASE" -f "$here/$dockerfile" -t "$image" "$context"
+  remove_replaced "$replaced" "$image"
   echo "stand-in: built $image"
 }
 
@@ -80,6 +89,3 @@ if needs_stand_in "$REDIS_IMAGE"; then
   make_minbase
   build_stand_in "$REDIS_IMAGE" redis.Dockerfile "$here"
 fi
-
-# Stand-ins replaced by a newer recipe are left untagged: remove them.
-docker image prune -f --filter "label=$LABEL" >/dev/null
