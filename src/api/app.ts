@@ -16,6 +16,7 @@ import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { checkpointsRoutes } from './routes/checkpoints/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { curvesRoutes } from './routes/jobs/curves.js';
 import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
 import { predictRoutes } from './routes/predict/index.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(checkpointsRoutes, { deps });
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });
+      await v1.register(curvesRoutes, { deps });
     },
     { prefix: '/v1' },
   );
