@@ -27,7 +27,7 @@ describe('container files', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    for (const input of ['assembly', 'scripts', 'src']) expect(dockerfile).toMatch(new RegExp(`^COPY ${input} `, 'm'));
+    for (const input of ['assembly', 'scripts', 'src', 'web']) expect(dockerfile).toMatch(new RegExp(`^COPY ${input} `, 'm'));
     expect(dockerfile).toMatch(/^COPY .*tsconfig\.build\.json/m);
     expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
   });
