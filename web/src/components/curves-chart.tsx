@@ -41,7 +41,11 @@ export function CurvesChart({ history }: { history: HistoryEntry[] }) {
       ],
       series: [{ label: 'epoch' }, ...shown.map((s) => ({ label: s.label, scale: s.scale, stroke: s.stroke, width: 2, dash: s.dash, points: { show: history.length < 40 } }))],
     };
-    chart.current = { plot: new uPlot(options, data, el), signature };
+    const plot = new uPlot(options, data, el);
+    // The figure's numbers are in the history table; the canvas itself gets a name for screen readers.
+    plot.ctx.canvas.setAttribute('role', 'img');
+    plot.ctx.canvas.setAttribute('aria-label', `Chart of ${shown.map((s) => s.label).join(', ')} per epoch`);
+    chart.current = { plot, signature };
   }, [history, signature]);
 
   useEffect(() => {

@@ -24,7 +24,7 @@ export function ConfusionHeatmap({ matrix, names }: { matrix: number[][]; names:
                     key={j}
                     class={i === j ? 'diagonal' : undefined}
                     title={`actual ${name(i)}, predicted ${name(j)}: ${count}`}
-                    style={{ background: `rgba(${i === j ? '31, 111, 180' : '196, 42, 42'}, ${0.08 + share * 0.85})`, color: share > 0.55 ? '#fff' : undefined }}
+                    style={{ background: count === 0 ? undefined : `rgba(${i === j ? '31, 111, 180' : '196, 42, 42'}, ${0.12 + share * 0.8})`, color: share > 0.55 ? '#fff' : undefined }}
                   >
                     {count}
                   </td>

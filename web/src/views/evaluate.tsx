@@ -8,7 +8,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { ConfusionHeatmap } from '../components/heatmap.js';
 import { formatNumber, formatPercent, formatShape, shortId, sizeOf } from '../format.js';
 import { useLoad } from '../hooks.js';
-import { CheckpointChoice } from './model-choice.js';
+import { CheckpointChoice, useClassNames } from './model-choice.js';
 
 export function EvaluateView() {
   const { data, error } = useLoad(async () => ({ models: await listAll<Model>('/v1/models'), datasets: await listAll<Dataset>('/v1/datasets') }), []);
@@ -21,6 +21,8 @@ export function EvaluateView() {
   const model = data?.models.find((m) => m.id === modelId) ?? data?.models[0];
   const fitting = data?.datasets.filter((d) => model && sizeOf(d.inputShape) === sizeOf(model.spec.input)) ?? [];
   const dataset = fitting.find((d) => d.id === datasetId) ?? fitting[0];
+  // A dataset uploaded without class names (CSV with numeric labels) borrows the training dataset's.
+  const trainingNames = useClassNames(model?.id ?? '');
 
   const run = async (e: Event) => {
     e.preventDefault();
@@ -62,7 +64,7 @@ export function EvaluateView() {
             <dt>samples</dt><dd>{result.count}</dd>
             <dt>checkpoint</dt><dd><code>{shortId(result.checkpoint)}</code></dd>
           </dl>
-          {result.confusionMatrix && <ConfusionHeatmap matrix={result.confusionMatrix} names={result.classNames} />}
+          {result.confusionMatrix && <ConfusionHeatmap matrix={result.confusionMatrix} names={result.classNames ?? trainingNames} />}
         </article>
       )}
     </section>

@@ -47,8 +47,11 @@ export function JobsView() {
 function NewJob({ models, datasets }: { models: Model[]; datasets: Dataset[] }) {
   const [modelId, setModelId] = useState(models[0]?.id ?? '');
   const model = models.find((m) => m.id === modelId);
-  // API.md: a dataset fits when its per-sample element count equals the model's.
-  const fitting = datasets.filter((d) => !model || sizeOf(d.inputShape) === sizeOf(model.spec.input));
+  // API.md: a dataset fits when its per-sample element count equals the model's; same shape first.
+  const sameShape = (d: Dataset) => model !== undefined && d.inputShape.join() === model.spec.input.join();
+  const fitting = datasets
+    .filter((d) => !model || sizeOf(d.inputShape) === sizeOf(model.spec.input))
+    .sort((a, b) => Number(sameShape(b)) - Number(sameShape(a)));
   const [datasetId, setDatasetId] = useState('');
   const [epochs, setEpochs] = useState('20');
   const [batchSize, setBatchSize] = useState('32');

@@ -23,6 +23,7 @@ export function CheckpointChoice({ modelId, value, onChange }: { modelId: string
 /** Class names of the dataset the model's newest job trained on; null when unknown. */
 export function useClassNames(modelId: string): string[] | null {
   const { data } = useLoad(async () => {
+    if (!modelId) return null;
     const [job] = await listAll<Job>(`/v1/jobs?modelId=${encodeURIComponent(modelId)}`, 1);
     return job ? (await api.get<Dataset>(`/v1/datasets/${job.datasetId}`)).classNames : null;
   }, [modelId]);

@@ -57,12 +57,18 @@ function Playground({ model, checkpoint }: { model: Model; checkpoint: string })
     );
   };
   useEffect(() => () => pending.current?.abort(), []);
+  // An empty pad (cleared) shows nothing, and no answer to an earlier drawing may arrive after.
+  const showInk = (values: Float32Array) => {
+    if (values.some((v) => v > 0)) return predict(Array.from(values));
+    pending.current?.abort();
+    setResult(null);
+  };
 
   return (
     <div class="playground">
       <div>
         {drawable ? (
-          <DrawingPad height={h} width={w} onInk={(values) => (values.some((v) => v > 0) ? predict(Array.from(values)) : setResult(null))} />
+          <DrawingPad height={h} width={w} onInk={showInk} />
         ) : (
           <FeatureForm size={sizeOf(model.spec.input)} onSubmit={predict} />
         )}
