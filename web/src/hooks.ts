@@ -50,6 +50,8 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       } catch (err) {
         if (controller.signal.aborted) return;
         setError(err as Error);
+        // Without a valid key every poll would fail the same way; a new key (AuthVersion) restarts it.
+        if (err instanceof ApiError && err.status === 401) return;
       }
       if (pollMs && !controller.signal.aborted) timer = setTimeout(run, pollMs);
     };
