@@ -4,7 +4,8 @@
 
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, download, followJobEvents, listAll } from '../api/client.js';
-import type { Checkpoint, Job, Label, Model } from '../api/types.js';
+import { hasGap, mergeHistory } from '../api/history.js';
+import type { Checkpoint, HistoryEntry, Job, Label, Model } from '../api/types.js';
 import { CurvesChart } from '../components/curves-chart.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { JobProgressLine } from '../components/job-progress.js';
@@ -22,22 +23,35 @@ function useLiveJob(jobId: string): { job: Job | null; error: Error | null; chec
   useEffect(() => {
     const controller = new AbortController();
     setError(null);
+    let history: HistoryEntry[] = [];
+    const withHistory = (update: Partial<Job> & { history?: HistoryEntry[] }) =>
+      setJob((j) => {
+        // Idempotent (a merge), so it is safe inside the updater.
+        history = mergeHistory(history, update.history ?? []);
+        return j || 'id' in update ? { ...(j as Job), ...update, history } : j;
+      });
+    // A re-read after each checkpoint (the record is saved just before it) fills epochs missed
+    // between a stale snapshot and the first live event.
+    const reread = () => {
+      if (hasGap(history)) void api.get<Job>(`/v1/jobs/${jobId}`, controller.signal).then((fresh) => withHistory({ history: fresh.history }), () => undefined);
+    };
     followJobEvents(jobId, (event) => {
       switch (event.type) {
         case 'snapshot':
         case 'state':
-          setJob(event.data);
+          withHistory(event.data);
           setCheckpointsSeen((n) => n + 1); // a state change may bring a final or interrupted checkpoint
           break;
         case 'progress':
           setJob((j) => j && { ...j, progress: event.data });
           break;
         case 'epoch':
-          setJob((j) => j && { ...j, history: [...j.history.filter((e) => e.epoch !== event.data.epoch), event.data] });
+          withHistory({ history: [event.data] });
           break;
         case 'checkpoint':
           setJob((j) => j && { ...j, checkpointIds: [...new Set([...j.checkpointIds, event.data.id])] });
           setCheckpointsSeen((n) => n + 1);
+          reread();
           break;
       }
     }, controller.signal).catch((err: Error) => setError(err));
