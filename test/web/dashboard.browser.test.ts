@@ -3,7 +3,8 @@
 // file input and by a drop, build a CNN from a template (and see an engine error at its field), train
 // and watch the curve grow over the event stream, cancel, resume, download weights and curves.svg,
 // draw digits and see the probabilities change, evaluate and see the confusion matrix. Any console
-// error, page error or CSP violation fails it. The run without keys writes docs/img/dashboard-*.png.
+// error, page error or CSP violation fails it. The run without keys writes docs/img/dashboard-*.png
+// and docs/img/curves-example.svg (the README shows them).
 // `npm run test:browser` (not part of npm test).
 
 import { createHash } from 'node:crypto';
@@ -22,7 +23,7 @@ const CLASS_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seve
 const TRAIN = 300;
 const TEST = 100;
 /** Long enough that cancel lands mid-job (a few hundredths of a second an epoch here); resume runs as many again. */
-const EPOCHS = 150;
+const EPOCHS = 250;
 
 interface Files {
   dir: string;
@@ -200,16 +201,32 @@ describe.each([
 
     const points = () => page.locator('[data-points]').getAttribute('data-points').then(Number);
     await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+
+    // The overview lists it among the running jobs, with its progress; its link leads back.
+    await go('Overview');
+    const running = page.locator('.running-jobs li').filter({ hasText: `job ${firstJobId.slice(0, 8)}` });
+    await running.waitFor();
+    expect(await running.getByRole('progressbar').count()).toBe(1);
+    expect(await running.textContent()).toMatch(/epoch \d+ of \d+/);
+    await shot('overview');
+    await running.getByRole('link').click();
+    await expect.poll(() => page.url()).toContain(`#/jobs/${firstJobId}`);
+
     const seen = await points();
     await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(seen); // live: more arrive without a reload
     expect(await page.locator('.progress-line').first().textContent()).toMatch(/epoch \d+ of \d+ .*samples\/s · ETA/);
     expect(await page.getByRole('img', { name: /^Chart of loss, validation loss, accuracy, validation accuracy per epoch$/ }).count()).toBe(1);
+    // Epochs the stream's snapshot missed (it joined mid-run) are filled in by the next checkpoint.
+    const epochsShown = () => page.getByRole('table', { name: 'History' }).locator('tbody tr td:first-child').allTextContents().then((t) => t.map(Number));
+    await expect.poll(async () => { const shown = await epochsShown(); return shown[0] - shown.at(-1)! + 1 === shown.length; }, { timeout: 30_000 }).toBe(true);
     await shot('job-running');
 
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: 30_000 }).toBe('cancelled');
     const cancelledAt = await points();
     expect(cancelledAt).toBeLessThan(EPOCHS);
+    // Joined mid-run (back from the overview), yet no epoch is missing from the curve.
+    expect(cancelledAt).toBe((await apiInPage<{ history: unknown[] }>(`/v1/jobs/${firstJobId}`)).history.length);
 
     const resume = page.getByRole('button', { name: /^Resume from epoch \d+$/ });
     await resume.waitFor({ timeout: 30_000 });
@@ -244,6 +261,7 @@ describe.each([
     const svgDownload = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download curves.svg' }).click();
     const svgText = await readFile((await (await svgDownload).path())!, 'utf8');
+    if (screenshots) await writeFile(join(SCREENSHOTS, 'curves-example.svg'), svgText);
     const parsed = await page.evaluate((text) => {
       const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
       return {
@@ -328,7 +346,7 @@ describe.each([
 
     await go('Overview');
     await expect.poll(() => page.locator('.card').first().textContent()).toContain('2 datasets');
-    await shot('overview');
+    expect(await page.locator('.card').nth(2).textContent()).toContain('2 jobs');
     await expectNoProblems();
   });
 });

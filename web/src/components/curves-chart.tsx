@@ -35,7 +35,8 @@ export function CurvesChart({ history }: { history: HistoryEntry[] }) {
       height: 300,
       scales: { x: { time: false }, acc: { range: [0, 1] } },
       axes: [
-        { label: 'epoch' },
+        // Whole epochs only on the x axis.
+        { label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
         { label: 'loss', scale: 'loss' },
         ...(hasAccuracy ? [{ label: 'accuracy', scale: 'acc', side: 1, grid: { show: false } } as uPlot.Axis] : []),
       ],
