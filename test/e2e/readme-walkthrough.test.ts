@@ -46,6 +46,7 @@ describe('README walk-through', () => {
     expect(stdout).toMatch(/event: snapshot/);
     expect(stdout).toMatch(/event: state/);
     expect(stdout).toMatch(/^succeeded after 200 epochs/m);
+    expect(stdout).toMatch(/^curves\.svg: 2 curves$/m); // loss and accuracy: no validation data
     expect(stdout).toContain('{"classes":[0,1,1,0],"classNames":["same","different","different","same"]}');
     const hashes = stdout.trim().split('\n').slice(-2);
     const served = hashes[0].trim();
