@@ -25,7 +25,10 @@ export async function startProcess(file: string, env: Record<string, string>, re
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} not ready in ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody gets a handle to stop it: it must not outlive the test
+      reject(new Error(`${file} not ready in ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       text += chunk.toString();
       const found = ready.exec(text);

@@ -74,8 +74,8 @@ describe.each([
   afterAll(async () => {
     await launched?.close();
     await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(files.dir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (files) await rm(files.dir, { recursive: true, force: true });
   });
 
   const shot = async (name: string) => {
