@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, unnamedControls, watchPage, type LaunchedBrowser, type PageProblems } from '../helpers/browser.js';
 import { loadMnist } from '../helpers/mnist.js';
+import { npy } from '../helpers/npy.js';
 import { startServer, type ServiceProcess } from '../helpers/service-process.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/img/', import.meta.url));
@@ -29,9 +30,11 @@ interface Files {
   dir: string;
   trainJson: string;
   testCsv: string;
+  inputsNpy: string;
+  labelsNpy: string;
 }
 
-/** 300 digits as the JSON upload body (28 x 28 x 1) and 100 others as a CSV of 784 pixels and a label. */
+/** 300 digits as the JSON upload body (28 x 28 x 1), 100 others as a CSV of 784 pixels and a label, and a 4-row NPY pair. */
 async function writeDigitFiles(): Promise<Files> {
   const dir = await mkdtemp(join(tmpdir(), 'nn-browser-data-'));
   const { train, test } = loadMnist(TRAIN);
@@ -46,7 +49,11 @@ async function writeDigitFiles(): Promise<Files> {
   const rows = Array.from({ length: TEST }, (_, i) => [...pixels(test, i), test.labels[i]].join(','));
   const testCsv = join(dir, 'digits-test.csv');
   await writeFile(testCsv, `${header}\n${rows.join('\n')}\n`);
-  return { dir, trainJson, testCsv };
+  const inputsNpy = join(dir, 'inputs.npy');
+  const labelsNpy = join(dir, 'labels.npy');
+  await writeFile(inputsNpy, npy('<f4', [4, 2], new Float32Array([0, 0, 0, 1, 1, 0, 1, 1])));
+  await writeFile(labelsNpy, npy('<i8', [4], new BigInt64Array([0n, 1n, 1n, 0n])));
+  return { dir, trainJson, testCsv, inputsNpy, labelsNpy };
 }
 
 describe.each([
@@ -129,7 +136,7 @@ describe.each([
     await expectNoProblems();
   });
 
-  it('uploads digits from the file input and from a dropped CSV; previews thumbnails, a table and the class histogram', async () => {
+  it('uploads digits from the file input and from a dropped CSV, and an NPY pair; previews thumbnails, tables and the class histogram', async () => {
     await go('Datasets');
     await page.getByLabel('Dataset file', { exact: true }).setInputFiles(files.trainJson);
     const detail = page.getByRole('article', { name: 'Dataset digits-train' });
@@ -152,7 +159,15 @@ describe.each([
     await dropped.waitFor();
     expect(await dropped.textContent()).toContain(`${TEST}`);
     await expect.poll(() => dropped.getByRole('table', { name: 'Sample preview' }).locator('tbody tr').count()).toBe(24);
-    expect(await page.getByRole('table', { name: 'Datasets' }).locator('tbody tr').count()).toBe(2);
+
+    // NPY: inputs and labels chosen together go up as one multipart upload.
+    await page.getByLabel('Name', { exact: true }).fill('corners-npy');
+    await page.getByLabel('Dataset file', { exact: true }).setInputFiles([files.inputsNpy, files.labelsNpy]);
+    const npyDetail = page.getByRole('article', { name: 'Dataset corners-npy' });
+    await npyDetail.waitFor();
+    expect(await npyDetail.textContent()).toMatch(/input shape\[2\]samples4kindclassification/);
+    expect(await npyDetail.getByRole('table', { name: 'Sample preview' }).locator('tbody tr').count()).toBe(4);
+    expect(await page.getByRole('table', { name: 'Datasets' }).locator('tbody tr').count()).toBe(3);
     await expectNoProblems();
   });
 
@@ -345,7 +360,7 @@ describe.each([
     await shot('evaluate');
 
     await go('Overview');
-    await expect.poll(() => page.locator('.card').first().textContent()).toContain('2 datasets');
+    await expect.poll(() => page.locator('.card').first().textContent()).toContain('3 datasets');
     expect(await page.locator('.card').nth(2).textContent()).toContain('2 jobs');
     await expectNoProblems();
   });
