@@ -9,6 +9,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY assembly ./assembly
 COPY scripts ./scripts
 COPY src ./src
+# web/: the dashboard, built by Vite into dist/web (served at /ui/).
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime

@@ -19,11 +19,12 @@ export const LAYERS = [
   { name: 'training', rank: 3, paths: ['src/training'], about: 'the job processor that runs in a training thread' },
   { name: 'inference', rank: 3, paths: ['src/inference'], about: 'checkpoint cache, predict pool and its threads' },
   { name: 'storage', rank: 2, paths: ['src/storage'], about: 'records and files under DATA_DIR' },
+  { name: 'plots', rank: 1, paths: ['src/plots'], about: 'pure renderers: history -> SVG text' },
   { name: 'shared', rank: 1, paths: ['src/config.ts', 'src/errors.ts', 'src/compiled-path.ts'], about: 'config, the error model, small helpers' },
   { name: 'engine', rank: 0, paths: ['src/engine'], about: 'the pure neural-network library' },
 ];
 
-export const LAYER_ORDER = 'main -> api -> queue -> training | inference -> storage -> shared (config, errors, helpers) -> engine';
+export const LAYER_ORDER = 'main -> api -> queue -> training | inference -> storage -> shared (config, errors, helpers) | plots -> engine';
 
 /** Resolution the import rules and the audit share: TypeScript sources are imported by their `.js` names. */
 export const RESOLVER_OPTIONS = { extensionAlias: { '.js': ['.ts', '.js'] } };

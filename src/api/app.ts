@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from './deps.js';
 import { registerAuth } from './plugins/auth.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { docsPlugin } from './plugins/docs.js';
 import { clientErrorHandler, errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
@@ -16,6 +17,7 @@ import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { checkpointsRoutes } from './routes/checkpoints/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { curvesRoutes } from './routes/jobs/curves.js';
 import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
 import { predictRoutes } from './routes/predict/index.js';
@@ -49,6 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(securityHeadersPlugin, { corsOrigins: deps.config.corsOrigins });
   await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(docsPlugin);
+  await app.register(dashboardPlugin);
   await app.register(healthRoutes, { deps });
 
   await app.register(
@@ -60,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(checkpointsRoutes, { deps });
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });
+      await v1.register(curvesRoutes, { deps });
     },
     { prefix: '/v1' },
   );

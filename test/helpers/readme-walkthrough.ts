@@ -33,13 +33,14 @@ export async function runWalkthrough(base: string, env: Record<string, string> =
   }
 }
 
-/** What the README says the walk-through prints: XOR trained, its truth table, weights matching their sha256. */
+/** What the README says the walk-through prints: XOR trained, its truth table, weights matching their sha256, its curves as an SVG. */
 export function expectWalkthroughOutput(stdout: string): void {
   expect(stdout).toMatch(/^dataset [0-9a-f-]{36}$/m);
   expect(stdout).toMatch(/^job [0-9a-f-]{36}$/m);
   expect(stdout).toMatch(/event: snapshot/);
   expect(stdout).toMatch(/event: state/);
   expect(stdout).toMatch(/^succeeded after 200 epochs/m);
+  expect(stdout).toMatch(/^curves\.svg: 2 curves$/m); // loss and accuracy: no validation data
   expect(stdout).toContain('{"classes":[0,1,1,0],"classNames":["same","different","different","same"]}');
   const hashes = stdout.trim().split('\n').slice(-2);
   const served = hashes[0].trim();

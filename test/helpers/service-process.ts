@@ -25,7 +25,10 @@ export async function startProcess(file: string, env: Record<string, string>, re
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} not ready in ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody gets a handle to stop it: it must not outlive the test
+      reject(new Error(`${file} not ready in ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       text += chunk.toString();
       const found = ready.exec(text);
@@ -98,8 +101,11 @@ export function client(baseUrl: string, headers: Record<string, string> = {}): C
         if (!res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) throw new Error(`not an event stream: ${res.status} ${await res.text()}`);
         const decoder = new TextDecoder();
         let text = '';
-        for await (const chunk of res.body) {
-          text += decoder.decode(chunk, { stream: true });
+        // A reader loop rather than `for await`: the browser tests compile this file with the DOM's
+        // ReadableStream type, which is not async-iterable.
+        const reader = res.body.getReader();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) {
+          text += decoder.decode(read.value, { stream: true });
           const [event] = parseSse(text.slice(0, text.lastIndexOf('\n\n') + 1)).events;
           if (event) opened(event);
         }

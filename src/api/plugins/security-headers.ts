@@ -1,6 +1,7 @@
 // Security headers (@fastify/helmet) on every response, with a Content-Security-Policy that the
 // Swagger UI at /docs works under (its scripts and styles are same-origin files, it needs inline
-// styles and data: images), and a CORS allowlist (@fastify/cors) only when CORS_ORIGINS is set.
+// styles and data: images), as does the dashboard at /ui/ unchanged (test/web/*.browser.test.ts fails
+// on any violation), and a CORS allowlist (@fastify/cors) only when CORS_ORIGINS is set.
 
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';

@@ -1,5 +1,5 @@
 // /v1/datasets: upload (JSON, CSV, NPY via multipart) under its own larger body limit, list, get,
-// delete (409 DATASET_IN_USE while a queued or running job needs the dataset).
+// delete (409 DATASET_IN_USE while a queued or running job needs the dataset), samples (samples.ts).
 
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -9,6 +9,7 @@ import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery } from '../../schemas/common.js';
 import { assembleDataset, type DatasetDraft } from './assemble.js';
 import { fromCsv, fromJson, fromMultipart } from './formats.js';
+import { datasetSamplesRoutes } from './samples.js';
 
 const csvText = new TextDecoder('utf-8', { fatal: true });
 
@@ -31,6 +32,8 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
   });
 
   app.get('/datasets', { schema: { querystring: pageQuery } }, async (request) => deps.storage.datasets.list(request.query));
+
+  await app.register(datasetSamplesRoutes, { deps });
 
   app.get('/datasets/:id', { schema: { params: idParams } }, async (request) => deps.storage.datasets.get(request.params.id));
 

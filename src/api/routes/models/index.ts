@@ -1,6 +1,7 @@
 // /v1/models: create (the engine validates the spec and infers shapes: 201 with its summary, 422
-// SPEC_INVALID/LIMIT_EXCEEDED naming `/spec/...`), list, get, delete (409 MODEL_IN_USE while a job
-// trains it; the model's checkpoints go with it).
+// SPEC_INVALID/LIMIT_EXCEEDED naming `/spec/...`), validate (the same check, nothing stored: the
+// dashboard's live spec editor), list, get, delete (409 MODEL_IN_USE while a job trains it; the
+// model's checkpoints go with it).
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,6 +17,8 @@ const createModelBody = z.strictObject({
   spec: z.record(z.string(), z.unknown()),
 });
 
+const validateModelBody = createModelBody.pick({ spec: true });
+
 export async function modelsRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const { models, checkpoints } = deps.storage;
@@ -25,6 +28,9 @@ export async function modelsRoutes(scope: FastifyInstance, { deps }: RouteOption
     const record = await models.create({ name: request.body.name, spec, summary });
     return reply.code(201).header('location', `/v1/models/${record.id}`).send(record);
   });
+
+  // What POST /models would answer, without storing a model: 200 {spec, summary} or the same 422.
+  app.post('/models/validate', { schema: { body: validateModelBody } }, async (request) => validate(request.body.spec, deps.config.engineLimits));
 
   app.get('/models', { schema: { querystring: pageQuery } }, async (request) => models.list(request.query));
 
