@@ -36,6 +36,8 @@ export class MemoryEventLog implements JobEventLog {
       const index = buffer.findIndex((event) => event.id === options.afterEventId);
       if (index < 0) options.onGap?.();
       else buffer.slice(index + 1).forEach(listener);
+    } else if (options.replayAll) {
+      (this.buffers.get(jobId) ?? []).forEach(listener);
     }
     // Publishing is synchronous here, so nothing can slip between the replay and the live listener.
     this.emitter.on(jobId, listener);

@@ -57,6 +57,7 @@ export class RedisEventLog implements JobEventLog {
     this.listeners.set(jobId, set);
     try {
       if (options.afterEventId !== undefined) await this.replay(jobId, options, deliver);
+      else if (options.replayAll) await this.replayFrom(jobId, '-', deliver);
     } finally {
       replaying = false;
       pending.forEach(deliver);
@@ -79,7 +80,11 @@ export class RedisEventLog implements JobEventLog {
       options.onGap?.();
       return;
     }
-    for (const [id, fields] of await this.client.xrange(key, `(${after}`, '+')) {
+    await this.replayFrom(jobId, `(${after}`, deliver);
+  }
+
+  private async replayFrom(jobId: string, start: string, deliver: Listener): Promise<void> {
+    for (const [id, fields] of await this.client.xrange(this.streamKey(jobId), start, '+')) {
       const event = parseEvent(id, fields[1]);
       if (event) deliver(event);
     }

@@ -18,6 +18,11 @@ export interface SubscribeOptions {
    */
   afterEventId?: string;
   onGap?: () => void;
+  /**
+   * Replay every event still in the buffer before live ones (ignored with `afterEventId`): a fresh
+   * stream folds them into its snapshot, whose record may lag the events by a few seconds.
+   */
+  replayAll?: boolean;
 }
 
 export interface TrainingQueue {

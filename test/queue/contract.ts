@@ -17,7 +17,7 @@ export interface QueueHarness {
 }
 
 /** Listens to a job's events; `done` resolves at its terminal state event. */
-async function record(queue: TrainingQueue, jobId: string, afterEventId?: string) {
+async function record(queue: TrainingQueue, jobId: string, afterEventId?: string, replayAll = false) {
   const events: JobEvent[] = [];
   let gap = false;
   let finish: () => void = () => undefined;
@@ -25,7 +25,7 @@ async function record(queue: TrainingQueue, jobId: string, afterEventId?: string
   const unsubscribe = await queue.subscribe(jobId, (event) => {
     events.push(event);
     if (event.type === 'state' && isTerminal((event.data as JobRecord).state)) finish();
-  }, { afterEventId, onGap: () => (gap = true) });
+  }, { afterEventId, onGap: () => (gap = true), replayAll });
   return { events, done, unsubscribe, gap: () => gap };
 }
 
@@ -176,6 +176,19 @@ export function queueContract(name: string, createHarness: () => Promise<QueueHa
       expect(unknown.gap()).toBe(true);
       expect(unknown.events).toEqual([]);
       unknown.unsubscribe();
+    });
+
+    it('replays every buffered event with replayAll, and none without it', async () => {
+      const stored = await storeJob(h.jobs, fx, { epochs: 2 });
+      const live = await record(h.queue, stored.id);
+      await h.queue.enqueue(stored.id);
+      await live.done;
+      const all = await record(h.queue, stored.id, undefined, true);
+      expect(all.events.map((e) => e.id)).toEqual(live.events.map((e) => e.id));
+      all.unsubscribe();
+      const none = await record(h.queue, stored.id);
+      expect(none.events).toEqual([]);
+      none.unsubscribe();
     });
   });
 }

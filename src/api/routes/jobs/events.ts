@@ -1,12 +1,13 @@
 // GET /v1/jobs/:id/events as Server-Sent Events: a `snapshot` (the job resource), then the job's
 // progress/epoch/checkpoint events with `id:`, and a final `state` event after which the stream
-// closes. `Last-Event-ID` replays what was missed, or falls back to a fresh snapshot.
+// closes. `Last-Event-ID` replays what was missed, or falls back to a fresh snapshot; a fresh stream
+// also replays the buffered events its snapshot (a record that may lag them) does not hold yet.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobEvent, TrainingQueue } from '../../../queue/types.js';
 import { isTerminal, type JobRecord } from '../../../storage/job-record.js';
 import type { JobStore } from '../../../storage/job-store.js';
-import { toJobResource } from './resource.js';
+import { toJobResource, type JobResource } from './resource.js';
 
 export interface JobEventStream {
   job: JobRecord;
@@ -32,6 +33,7 @@ export async function streamJobEvents(
     : await queue.subscribe(job.id, (event) => (ready ? send(event) : held.push(event)), {
       afterEventId: stream.lastEventId,
       onGap: () => (needSnapshot = true),
+      replayAll: needSnapshot,
     });
 
   const raw = reply.raw;
@@ -73,6 +75,10 @@ export async function streamJobEvents(
       close();
       return;
     }
+    // The record is written at checkpoints and every few seconds, so it may lag the events: of the
+    // replayed ones, send those the snapshot does not already hold.
+    const lastState = held.findLast((event) => event.type === 'state');
+    held.splice(0, held.length, ...held.filter((event) => !coveredBy(current, event, event === lastState)));
   }
   ready = true;
   held.splice(0).forEach(send);
@@ -81,6 +87,31 @@ export async function streamJobEvents(
   if (open && latest && isTerminal(latest.state)) {
     write(frame('state', toJobResource(latest)));
     close();
+  }
+}
+
+/**
+ * Whether a snapshot already says what `event` would tell a client that has just received it. Of the
+ * non-terminal state changes only the newest can be news, and only when the snapshot's state differs.
+ */
+function coveredBy(snapshot: JobResource, event: JobEvent, newestState: boolean): boolean {
+  const data = event.data as Record<string, unknown>;
+  switch (event.type) {
+    case 'epoch':
+      return snapshot.history.some((entry) => entry.epoch === data.epoch);
+    case 'checkpoint':
+      return snapshot.checkpointIds.includes(data.id as string);
+    case 'progress': {
+      const { epoch, step } = snapshot.progress;
+      const [e, s] = [data.epoch as number, data.step as number];
+      return e < epoch || (e === epoch && s <= step);
+    }
+    case 'state': {
+      const state = (data as unknown as JobRecord).state;
+      return !isTerminal(state) && (!newestState || state === snapshot.state);
+    }
+    default:
+      return false;
   }
 }
 

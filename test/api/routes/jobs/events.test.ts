@@ -91,6 +91,26 @@ describe('job events (SSE)', () => {
     }
   });
 
+  it('a stream opened mid-run gets every epoch once: the snapshot\'s history plus the replayed events it lacks', async () => {
+    const epochs = 40;
+    const { job, release } = await queuedBehindBlocker({ epochs, checkpointEvery: 100_000 });
+    // A first stream lets the job run and tells when epochs have been published; the job record is
+    // written only every few seconds, so a second stream opened then has a snapshot that lags them.
+    let second: Promise<string> | null = null;
+    const firstBody = readStream(`/v1/jobs/${job.id}/events`, (text) => {
+      if (text.includes('event: snapshot')) release();
+      if (!second && (text.match(/event: epoch/g) ?? []).length >= 3) second = readStream(`/v1/jobs/${job.id}/events`);
+    });
+    await firstBody;
+    const { events: stream } = parseSse(await (second as unknown as Promise<string>));
+    expect(stream[0].event).toBe('snapshot');
+    const snapshot = stream[0].data as { history: { epoch: number }[] };
+    const streamed = stream.filter((e) => e.event === 'epoch').map((e) => (e.data as { epoch: number }).epoch);
+    const seen = [...snapshot.history.map((h) => h.epoch), ...streamed];
+    expect(seen).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+    expect(stream.at(-1)).toMatchObject({ event: 'state', data: { state: 'succeeded' } });
+  });
+
   it('for a finished job: snapshot and final state at once', async () => {
     const job = await submit({ epochs: 1 });
     await waitFor(async () => (await t.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}` })).json(), (j) => j.state === 'succeeded');
