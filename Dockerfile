@@ -2,7 +2,7 @@
 # dependencies, run as the unprivileged `node` user under tini. One image serves as API and as worker.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 # assembly/ and scripts/: the build regenerates the WebAssembly kernel module when its source changed.
 COPY tsconfig.json tsconfig.build.json ./
@@ -25,7 +25,7 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./

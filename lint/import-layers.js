@@ -9,7 +9,7 @@ export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * Top to bottom. A file may import its own layer and any layer of a lower rank; layers that share a
- * rank (training, inference) are siblings and import neither each other. Type-only imports count.
+ * rank (training, inference, export) are siblings and import neither each other. Type-only imports count.
  * `paths` are folders or files relative to the repository root; every file of src/ is in one layer.
  */
 export const LAYERS = [
@@ -18,13 +18,14 @@ export const LAYERS = [
   { name: 'queue', rank: 4, paths: ['src/queue'], about: 'the training queues (embedded, BullMQ) and their event logs' },
   { name: 'training', rank: 3, paths: ['src/training'], about: 'the job processor that runs in a training thread' },
   { name: 'inference', rank: 3, paths: ['src/inference'], about: 'checkpoint cache, predict pool and its threads' },
+  { name: 'export', rank: 3, paths: ['src/export'], about: 'model formats for other runtimes (ONNX)' },
   { name: 'storage', rank: 2, paths: ['src/storage'], about: 'records and files under DATA_DIR' },
   { name: 'plots', rank: 1, paths: ['src/plots'], about: 'pure renderers: history -> SVG text' },
   { name: 'shared', rank: 1, paths: ['src/config.ts', 'src/errors.ts', 'src/compiled-path.ts'], about: 'config, the error model, small helpers' },
   { name: 'engine', rank: 0, paths: ['src/engine'], about: 'the pure neural-network library' },
 ];
 
-export const LAYER_ORDER = 'main -> api -> queue -> training | inference -> storage -> shared (config, errors, helpers) | plots -> engine';
+export const LAYER_ORDER = 'main -> api -> queue -> training | inference | export -> storage -> shared (config, errors, helpers) | plots -> engine';
 
 /** Resolution the import rules and the audit share: TypeScript sources are imported by their `.js` names. */
 export const RESOLVER_OPTIONS = { extensionAlias: { '.js': ['.ts', '.js'] } };

@@ -4,7 +4,7 @@
 // writes it (the last step of `npm run build`).
 
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,9 +13,12 @@ export const DIGEST_FILE = join(ROOT, 'dist', '.source-digest');
 /** What the build reads: the TypeScript sources, the AssemblyScript kernels, the dashboard and the compiler settings. */
 const INPUTS = ['src', 'assembly', 'web', 'tsconfig.json', 'tsconfig.build.json'];
 
+/** Every file under path (path itself when it is a file; nothing when it does not exist). */
 async function files(path: string): Promise<string[]> {
-  const entries = await readdir(path, { withFileTypes: true }).catch(() => null);
-  if (entries === null) return [path];
+  const info = await stat(path).catch(() => null);
+  if (info === null) return [];
+  if (!info.isDirectory()) return [path];
+  const entries = await readdir(path, { withFileTypes: true });
   const nested = await Promise.all(entries.map((entry) => files(join(path, entry.name))));
   return nested.flat();
 }

@@ -3,6 +3,7 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import type { OnnxPool } from '../export/onnx-pool.js';
 import type { InferenceService } from '../inference/inference-service.js';
 import type { TrainingQueue } from '../queue/types.js';
 import type { Storage } from '../storage/index.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** Job records; datasets and models ask it `isInUse` before a DELETE. */
   jobs: JobStore;
   inference: InferenceService;
+  /** ONNX exports, in a thread of their own. */
+  onnx: OnnxPool;
   metrics: Metrics;
   /** The process's pino logger; none (silent) in tests. */
   logger?: FastifyBaseLogger;

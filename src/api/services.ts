@@ -1,9 +1,10 @@
 // Builds the services buildApp depends on from a config: storage, the job store, the predict pool
-// and inference, metrics. The queue is passed in (server.ts picks embedded or BullMQ; tests may
+// and inference, the ONNX export thread, metrics. The queue is passed in (server.ts picks embedded or BullMQ; tests may
 // pass their own). `close` releases what this built, not the queue.
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import { OnnxPool } from '../export/onnx-pool.js';
 import { InferenceService } from '../inference/inference-service.js';
 import { PredictPool } from '../inference/predict-pool.js';
 import { openStorage } from '../storage/index.js';
@@ -30,5 +31,6 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
       log?.warn({ modelId, checkpointId, reason }, 'skipped a corrupt checkpoint while resolving "latest"');
     },
   });
-  return { deps: { config, storage, jobs, metrics, inference }, close: () => pool.close() };
+  const onnx = new OnnxPool();
+  return { deps: { config, storage, jobs, metrics, inference, onnx }, close: async () => void (await Promise.all([pool.close(), onnx.close()])) };
 }

@@ -1,6 +1,8 @@
 // Activation functions, applied element-wise (softmax: over the last axis) to whole batches.
 // Backward takes the pre-activation z and the output y, whichever the derivative is cheaper from.
+// Each also names the ONNX operator that computes it at inference (graph.ts).
 
+import { floatAttr, intAttr, type GraphAttribute } from './graph.js';
 import type { Float } from './tensor.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'absRelu', 'sigmoid', 'tanh', 'softmax'] as const;
@@ -12,6 +14,13 @@ export interface Activation {
   forward(z: Float, y: Float, length: number, width: number): void;
   /** dz = dy · f'(z), element-wise (for softmax: the Jacobian-vector product per row). */
   backward(dy: Float, z: Float, y: Float, dz: Float, length: number, width: number): void;
+  /** Its ONNX operator (softmax over `channelAxis`, the axis of the last spec dimension); null for linear. */
+  graphOp(channelAxis: number): GraphOp | null;
+}
+
+export interface GraphOp {
+  readonly op: string;
+  readonly attributes?: Readonly<Record<string, GraphAttribute>>;
 }
 
 const linear: Activation = {
@@ -22,11 +31,13 @@ const linear: Activation = {
   backward(dy, _z, _y, dz, length) {
     if (dy !== dz) for (let i = 0; i < length; i++) dz[i] = dy[i];
   },
+  graphOp: () => null,
 };
 
-function leaky(name: ActivationName, alpha: number): Activation {
+function leaky(name: ActivationName, alpha: number, graphOp: GraphOp): Activation {
   return {
     name,
+    graphOp: () => graphOp,
     forward(z, y, length) {
       for (let i = 0; i < length; i++) {
         const v = z[i];
@@ -42,6 +53,7 @@ function leaky(name: ActivationName, alpha: number): Activation {
 /** Absolute-value rectification g(z) = |z|: the generalised rectifier max(0, z) + a·min(0, z) with a = -1. */
 const absRelu: Activation = {
   name: 'absRelu',
+  graphOp: () => ({ op: 'Abs' }),
   forward(z, y, length) {
     for (let i = 0; i < length; i++) y[i] = Math.abs(z[i]);
   },
@@ -55,6 +67,7 @@ const absRelu: Activation = {
 
 const sigmoid: Activation = {
   name: 'sigmoid',
+  graphOp: () => ({ op: 'Sigmoid' }),
   forward(z, y, length) {
     for (let i = 0; i < length; i++) y[i] = sigmoidOf(z[i]);
   },
@@ -68,6 +81,7 @@ const sigmoid: Activation = {
 
 const tanh: Activation = {
   name: 'tanh',
+  graphOp: () => ({ op: 'Tanh' }),
   forward(z, y, length) {
     for (let i = 0; i < length; i++) y[i] = Math.tanh(z[i]);
   },
@@ -81,6 +95,8 @@ const tanh: Activation = {
 
 const softmax: Activation = {
   name: 'softmax',
+  // Opset 13's Softmax normalises over exactly this axis (earlier opsets flattened the trailing ones).
+  graphOp: (channelAxis) => ({ op: 'Softmax', attributes: { axis: intAttr(channelAxis) } }),
   forward(z, y, length, width) {
     for (let row = 0; row < length; row += width) softmaxRow(z, y, row, width);
   },
@@ -116,8 +132,8 @@ export function softmaxRow(z: Float, y: Float, offset: number, width: number): v
 export function createActivation(name: ActivationName, alpha = 0.01): Activation {
   switch (name) {
     case 'linear': return linear;
-    case 'relu': return leaky('relu', 0);
-    case 'leakyRelu': return leaky('leakyRelu', alpha);
+    case 'relu': return leaky('relu', 0, { op: 'Relu' });
+    case 'leakyRelu': return leaky('leakyRelu', alpha, { op: 'LeakyRelu', attributes: { alpha: floatAttr(alpha) } });
     case 'absRelu': return absRelu;
     case 'sigmoid': return sigmoid;
     case 'tanh': return tanh;

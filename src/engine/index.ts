@@ -15,6 +15,8 @@ export type { Pair, FieldSchema, FieldSchemas } from './spec-fields.js';
 export { LAYERS, LAYER_TYPES } from './layers/registry.js';
 export type { LayerRegistry, LayerSpec, LayerType } from './layers/registry.js';
 export type { LayerEntry, LayerInput, LayerInference, LayerPlan, Layer, ForwardContext } from './layers/layer.js';
+export { GRAPH_INPUT, GRAPH_OUTPUT, GRAPH_OPSET } from './graph.js';
+export type { GraphAttribute, GraphLayout, GraphNode, GraphTensor, InferenceGraph, LayerGraph } from './graph.js';
 export type { TensorSpec, StateTensor, Parameter, LayerBuffer, LayerTensors } from './layers/tensors.js';
 export type { DenseSpec } from './layers/dense.js';
 export type { Conv2dSpec } from './layers/conv2d.js';

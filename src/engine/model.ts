@@ -1,12 +1,14 @@
 // A model built from a spec: the layer stack, forward and backward over a batch, its state tensors
-// (parameters and buffers) in spec order, prediction, and weight import/export in PyTorch's names
-// and layouts (safetensors).
+// (parameters and buffers) in spec order, prediction, weight import/export in PyTorch's names
+// and layouts (safetensors), and its inference graph (what the ONNX export encodes).
 
 import type { ActivationName } from './activations.js';
 import { allocate, ensureCapacity } from './allocate.js';
 import { EngineError } from './errors.js';
+import type { InferenceGraph } from './graph.js';
+import { joinLayerGraphs } from './inference-graph.js';
 import { initialize } from './init.js';
-import type { ForwardContext, Layer } from './layers/layer.js';
+import type { ForwardContext, Layer, LayerPlan } from './layers/layer.js';
 import { LAYERS, type LayerRegistry } from './layers/registry.js';
 import { LayerTensors, type LayerBuffer, type Parameter } from './layers/tensors.js';
 import { createLoss, type Loss } from './losses.js';
@@ -59,12 +61,14 @@ export class Model {
     readonly spec: ModelSpec,
     readonly summary: ModelSummary,
     readonly layers: Layer[],
-    tensors: LayerTensors[],
+    private readonly plans: readonly LayerPlan[],
+    private readonly layerTensors: readonly LayerTensors[],
+    private readonly registry: LayerRegistry,
     readonly precision: Precision,
     /** Estimated float32 activation memory per training sample (for batch-size caps). */
     readonly activationBytesPerSample: number,
   ) {
-    this.state = layers.flatMap((layer, i) => tensors[i].all.map((tensor) => ({ name: `layers.${layer.index}.${tensor.name}`, layer, tensor })));
+    this.state = layers.flatMap((layer, i) => layerTensors[i].all.map((tensor) => ({ name: `layers.${layer.index}.${tensor.name}`, layer, tensor })));
     this.parameters = this.state.flatMap(({ name, layer, tensor }) => (tensor.role === 'parameter' ? [{ name, layer, param: tensor }] : []));
     this.loss = createLoss(spec.loss);
     this.inputSize = sizeOf(summary.inputShape);
@@ -78,7 +82,7 @@ export class Model {
     const precision = options.precision ?? 'float32';
     const tensors = plans.map((plan) => new LayerTensors(plan.tensors, precision));
     const layers = plans.map((plan, i) => registry.get(plan.spec.type).create(plan, tensors[i], precision));
-    const model = new Model(spec, summary, layers, tensors, precision, activationBytesPerSample);
+    const model = new Model(spec, summary, layers, plans, tensors, registry, precision, activationBytesPerSample);
     // One stream in spec order: the same seed gives the same weights, whatever the other tensors.
     const rng = new Rng(options.seed ?? 0, 'init');
     for (const { tensor } of model.state) initialize(tensor.value, tensor.init, rng);
@@ -180,6 +184,14 @@ export class Model {
       for (let i = 0; i < batch * this.outputSize; i++) out[start * this.outputSize + i] = y[i];
     }
     return out;
+  }
+
+  /** The model at inference (dropout off) as graph data: each layer's entry lowers it with its current values. */
+  inferenceGraph(): InferenceGraph {
+    return joinLayerGraphs(this.summary.inputShape, this.outputSize, this.plans.map((plan, i) => ({
+      plan,
+      lower: (layout) => this.registry.get(plan.spec.type).graph(plan, this.layerTensors[i], layout),
+    })));
   }
 
   /** Parameters and buffers in PyTorch names and layouts: float32, and I64 for integer buffers. */

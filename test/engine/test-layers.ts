@@ -1,7 +1,8 @@
 // A layer type that exists only in tests, to prove the registry's buffer mechanism before a real
 // layer (batchNorm) uses it: `trackMean` is the identity, and in training it keeps a running mean
 // of its input per feature (a float buffer) and counts its training batches (an int64 buffer),
-// with PyTorch's names for them.
+// with PyTorch's names for them. `center` subtracts a buffer taken from the data. Both lower to an
+// inference graph the way a real layer would (the identity; Sub of the mean over the last axis).
 
 import { LAYERS, type ForwardContext, type Layer, type LayerBuffer, type LayerEntry, type LayerPlan, type LayerTensors } from '../../src/engine/index.js';
 
@@ -31,6 +32,7 @@ export const trackMeanLayer: LayerEntry<TrackMeanSpec, typeof FIELDS, null> = {
     };
   },
   create: (plan, tensors) => new TrackMean(plan, tensors),
+  graph: (_plan, _tensors, layout) => ({ layout, initializers: [], nodes: [] }),
 };
 
 export const WITH_TRACK_MEAN = LAYERS.with(trackMeanLayer);
@@ -98,6 +100,12 @@ export const centerLayer: LayerEntry<CenterSpec, Record<string, never>, null> = 
     };
   },
   create: (plan, tensors) => new Center(plan, tensors),
+  // The mean is per last spec axis, which is the last axis of a channels-last value.
+  graph: (_plan, tensors) => ({
+    layout: 'channelsLast',
+    initializers: [{ name: 'mean', dims: [tensors.buffer('mean').value.length], data: Float32Array.from(tensors.buffer('mean').value) }],
+    nodes: [{ op: 'Sub', inputs: ['input', 'mean'], outputs: ['y'] }],
+  }),
 };
 
 export const WITH_TEST_LAYERS = LAYERS.with(trackMeanLayer, centerLayer);

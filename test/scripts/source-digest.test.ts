@@ -30,7 +30,7 @@ describe('sourceDigest', () => {
     expect(await sourceDigest(root)).toBe(before);
   });
 
-  it('changes when a source, a kernel or a compiler setting changes, or a file is added or renamed', async () => {
+  it('changes when a source, a kernel, a dashboard file or a compiler setting changes, or a file is added or renamed', async () => {
     const seen = new Set([await sourceDigest(root)]);
     const changes = [
       () => writeFile(join(root, 'src', 'engine', 'a.ts'), 'export const a = 2;\n'),
@@ -38,6 +38,9 @@ describe('sourceDigest', () => {
       () => writeFile(join(root, 'tsconfig.build.json'), '{"compilerOptions":{}}'),
       () => writeFile(join(root, 'src', 'b.ts'), ''),
       () => rename(join(root, 'src', 'b.ts'), join(root, 'src', 'c.ts')),
+      // The dashboard's sources: absent in this tree at first (an input that does not exist adds nothing).
+      () => mkdir(join(root, 'web')).then(() => writeFile(join(root, 'web', 'main.tsx'), 'export {};\n')),
+      () => writeFile(join(root, 'web', 'main.tsx'), 'export const x = 1;\n'),
     ];
     for (const change of changes) {
       await change();

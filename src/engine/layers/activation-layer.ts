@@ -1,5 +1,6 @@
 // A standalone activation layer (softmax over the last axis: the channels of an image).
-// Shape: input [N, ...] -> output [N, ...] (unchanged).
+// Shape: input [N, ...] -> output [N, ...] (unchanged). Inference graph: the activation's operator,
+// in whichever layout the value arrives (softmax over the channels' axis of that layout).
 
 import { createActivation, ACTIVATIONS, type Activation } from '../activations.js';
 import { ensureCapacity } from '../allocate.js';
@@ -7,6 +8,7 @@ import type { FieldSchemas } from '../spec-fields.js';
 import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
 import { activationOptions, ALPHA_FIELD, type ActivationOptions } from './common-fields.js';
 import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+import { activationNodes, channelAxis } from './lowering.js';
 
 export interface ActivationLayerSpec extends ActivationOptions {
   type: 'activation';
@@ -23,6 +25,11 @@ export const activationLayer: LayerEntry<ActivationLayerSpec, typeof ACTIVATION_
   normalize: (values, ctx, given) => ({ type: 'activation', ...activationOptions(values, ctx, given) }),
   infer: (_spec, input) => ({ outputShape: [...input.shape], flattenedFrom: input.flattenedFrom, tensors: [], flops: 0, scratch: 0, detail: null }),
   create: (plan, _tensors, precision) => new ActivationLayer(plan, precision),
+  graph: (plan, _tensors, layout) => ({
+    layout,
+    initializers: [],
+    nodes: activationNodes(plan.spec.activation, plan.spec.alpha, 'input', channelAxis(plan.input.shape, layout)),
+  }),
 };
 
 export class ActivationLayer implements Layer {

@@ -3,8 +3,10 @@
 // Backward: dW = colsᵀ·dz, dcols = dz·Wᵀ, then col2im scatters dcols back, honouring the stride
 // and padding. The batch goes through in chunks of a few images so the patch matrix stays in cache
 // (and its memory small); backward rebuilds a chunk's patches rather than keeping the whole batch's.
+// Inference graph: Conv on NCHW with explicit pads (Keras "same" may pad one more at the end).
 
 import { ensureCapacity } from '../allocate.js';
+import type { GraphNode } from '../graph.js';
 import { col2im, im2col } from '../kernels/im2col.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { Window2d } from '../kernels/window2d.js';
@@ -17,6 +19,7 @@ import {
 } from './common-fields.js';
 import { MAX_WINDOW, window2d, type PaddingSpec } from './geometry.js';
 import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+import { activationNodes, torchLayout, windowAttributes } from './lowering.js';
 import type { LayerTensors, Parameter, TensorSpec } from './tensors.js';
 
 export interface Conv2dSpec extends ActivationOptions, WeightOptions {
@@ -77,6 +80,12 @@ export const conv2dLayer: LayerEntry<Conv2dSpec, typeof CONV2D_FIELDS, Window2d>
     };
   },
   create: (plan, tensors, precision) => new Conv2dLayer(plan, tensors, precision),
+  graph(plan, tensors) {
+    const bias = tensors.optionalParam('bias');
+    const initializers = [torchLayout(tensors.param('weight')), ...(bias ? [torchLayout(bias)] : [])];
+    const conv: GraphNode = { op: 'Conv', inputs: ['input', ...initializers.map((t) => t.name)], outputs: ['z'], attributes: windowAttributes(plan.detail) };
+    return { layout: 'channelsFirst', initializers, nodes: [conv, ...activationNodes(plan.spec.activation, plan.spec.alpha, 'z', 1)] };
+  },
 };
 
 /**

@@ -1,7 +1,9 @@
 // Fully connected layer: z = x·W + b, y = f(z).
 // Shape: input [N, in] -> output [N, units]. Weight [in, units] (PyTorch: [units, in]), bias [units].
+// Inference graph: Gemm(x, weight as stored, bias), then the activation.
 
 import { ensureCapacity } from '../allocate.js';
+import type { GraphNode } from '../graph.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { FieldSchemas } from '../spec-fields.js';
 import type { Float, Precision, Shape } from '../tensor.js';
@@ -11,6 +13,7 @@ import {
   type ActivationOptions, type WeightOptions,
 } from './common-fields.js';
 import type { ForwardContext, Layer, LayerEntry, LayerPlan } from './layer.js';
+import { activationNodes, engineLayout } from './lowering.js';
 import type { LayerTensors, Parameter, TensorSpec } from './tensors.js';
 
 export interface DenseSpec extends ActivationOptions, WeightOptions {
@@ -51,6 +54,13 @@ export const denseLayer: LayerEntry<DenseSpec, typeof DENSE_FIELDS, null> = {
     return { outputShape: [units], flattenedFrom: null, tensors, flops: 2 * inFeatures * units + biasAdds, scratch: 0, detail: null };
   },
   create: (plan, tensors, precision) => new DenseLayer(plan, tensors, precision),
+  graph(plan, tensors) {
+    // Flat values keep the engine's feature order (also after a flatten), so the weight needs no permuting.
+    const bias = tensors.optionalParam('bias');
+    const initializers = [engineLayout(tensors.param('weight')), ...(bias ? [engineLayout(bias)] : [])];
+    const gemm: GraphNode = { op: 'Gemm', inputs: ['input', ...initializers.map((t) => t.name)], outputs: ['z'] };
+    return { layout: 'channelsLast', initializers, nodes: [gemm, ...activationNodes(plan.spec.activation, plan.spec.alpha, 'z', -1)] };
+  },
 };
 
 export class DenseLayer implements Layer {

@@ -1,6 +1,6 @@
 // Inverted dropout: in training, each element is zeroed with probability `rate` (drawn from the
 // seeded PRNG) and the rest scaled by 1/(1 - rate); in inference it is the identity.
-// Shape: input [N, ...] -> output [N, ...] (unchanged).
+// Shape: input [N, ...] -> output [N, ...] (unchanged). Inference graph: nothing (the identity).
 
 import { ensureCapacity } from '../allocate.js';
 import type { FieldSchemas } from '../spec-fields.js';
@@ -22,6 +22,7 @@ export const dropoutLayer: LayerEntry<DropoutSpec, typeof DROPOUT_FIELDS, null> 
   normalize: ({ rate }) => ({ type: 'dropout', rate }),
   infer: (_spec, input) => ({ outputShape: [...input.shape], flattenedFrom: input.flattenedFrom, tensors: [], flops: 0, scratch: 0, detail: null }),
   create: (plan, _tensors, precision) => new DropoutLayer(plan, precision),
+  graph: (_plan, _tensors, layout) => ({ layout, initializers: [], nodes: [] }),
 };
 
 export class DropoutLayer implements Layer {

@@ -2,7 +2,9 @@
 // their buffers through. PyTorch flattens NCHW in (c, h, w) order, so the image shape is handed on
 // to the next layers' per-feature tensors (a dense weight's columns) for their PyTorch layout.
 // Shape: input [N, ...] -> output [N, prod(...)].
+// Inference graph: ONNX Flatten of the NHWC value, so the features come in the engine's order.
 
+import { intAttr } from '../graph.js';
 import type { Float, Shape } from '../tensor.js';
 import { sizeOf } from '../tensor.js';
 import type { Layer, LayerEntry, LayerPlan } from './layer.js';
@@ -25,6 +27,11 @@ export const flattenLayer: LayerEntry<FlattenSpec, Record<string, never>, null> 
     detail: null,
   }),
   create: (plan) => new FlattenLayer(plan),
+  graph: (plan) => ({
+    layout: 'channelsLast',
+    initializers: [],
+    nodes: plan.input.shape.length === 1 ? [] : [{ op: 'Flatten', inputs: ['input'], outputs: ['y'], attributes: { axis: intAttr(1) } }],
+  }),
 };
 
 export class FlattenLayer implements Layer {

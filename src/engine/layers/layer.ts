@@ -1,9 +1,11 @@
 // The protocol every layer implements, and the entry that describes a layer type to the rest of the
-// engine (its spec fields, shape inference with its tensors, construction). Layers work on whole
-// batches stored contiguously, channels last ([N, H, W, C] or [N, F]); their working arrays are
-// sized once per batch size and reused, so a training step allocates nothing.
+// engine (its spec fields, shape inference with its tensors, construction, its inference graph for
+// the ONNX export). Layers work on whole batches stored contiguously, channels last ([N, H, W, C]
+// or [N, F]); their working arrays are sized once per batch size and reused, so a training step
+// allocates nothing.
 
 import type { Activation } from '../activations.js';
+import type { GraphLayout, LayerGraph } from '../graph.js';
 import type { Rng } from '../random.js';
 import type { FieldContext, FieldSchemas, FieldValues } from '../spec-fields.js';
 import type { Float, Precision, Shape } from '../tensor.js';
@@ -90,4 +92,10 @@ export interface LayerEntry<Spec extends { type: string } = { type: string }, Fi
   infer(spec: Spec, input: LayerInput, ctx: FieldContext): LayerInference<Detail>;
   /** The layer, from its plan (shapes are not computed again) and its allocated tensors. */
   create(plan: LayerPlan<Spec, Detail>, tensors: LayerTensors, precision: Precision): Layer;
+  /**
+   * The layer at inference as graph data (ONNX operators, graph.ts), from its plan and its tensors'
+   * values; what the ONNX export writes. `layout` is how an image input arrives: a layer may take it
+   * in another (the model transposes it) and says which in the result.
+   */
+  graph(plan: LayerPlan<Spec, Detail>, tensors: LayerTensors, layout: GraphLayout): LayerGraph;
 }

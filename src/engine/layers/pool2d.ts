@@ -2,8 +2,11 @@
 // Shape: input [N, H, W, C] -> output [N, H', W', C]. Padding cells are never candidates: max
 // pooling ignores them and average pooling averages only real values (Keras "same" semantics).
 // Max pooling sends a tie's gradient to the first maximum in scan order, as PyTorch does.
+// Inference graph: ONNX MaxPool / AveragePool on NCHW; both skip padding cells as we do (MaxPool
+// never takes them, AveragePool with count_include_pad 0 divides by the real cells only).
 
 import { ensureCapacity } from '../allocate.js';
+import { intAttr, type GraphAttribute } from '../graph.js';
 import { getKernel } from '../kernels/kernel.js';
 import type { Window2d } from '../kernels/window2d.js';
 import type { FieldSchemas, Pair } from '../spec-fields.js';
@@ -11,6 +14,7 @@ import type { Float, Precision, Shape } from '../tensor.js';
 import { requireImage } from './common-fields.js';
 import { MAX_WINDOW, window2d } from './geometry.js';
 import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+import { windowAttributes } from './lowering.js';
 
 export type PoolType = 'maxPool2d' | 'avgPool2d';
 
@@ -27,7 +31,8 @@ const POOL2D_FIELDS = {
   padding: { kind: 'enum', values: ['valid', 'same'], default: 'valid' },
 } as const satisfies FieldSchemas;
 
-function poolingEntry<T extends PoolType>(type: T): LayerEntry<Pool2dSpec & { type: T }, typeof POOL2D_FIELDS, Window2d> {
+/** `op` and `attributes`: the ONNX operator that pools the same way. */
+function poolingEntry<T extends PoolType>(type: T, op: string, attributes: Record<string, GraphAttribute>): LayerEntry<Pool2dSpec & { type: T }, typeof POOL2D_FIELDS, Window2d> {
   return {
     type,
     fields: POOL2D_FIELDS,
@@ -39,11 +44,16 @@ function poolingEntry<T extends PoolType>(type: T): LayerEntry<Pool2dSpec & { ty
       return { outputShape, flattenedFrom: null, tensors: [], flops: g.outH * g.outW * g.channels * g.kH * g.kW, scratch: 0, detail: g };
     },
     create: (plan, _tensors, precision) => new Pool2dLayer(plan, precision),
+    graph: (plan) => ({
+      layout: 'channelsFirst',
+      initializers: [],
+      nodes: [{ op, inputs: ['input'], outputs: ['y'], attributes: { ...windowAttributes(plan.detail), ...attributes } }],
+    }),
   };
 }
 
-export const maxPool2dLayer = poolingEntry('maxPool2d');
-export const avgPool2dLayer = poolingEntry('avgPool2d');
+export const maxPool2dLayer = poolingEntry('maxPool2d', 'MaxPool', {});
+export const avgPool2dLayer = poolingEntry('avgPool2d', 'AveragePool', { count_include_pad: intAttr(0) });
 
 export class Pool2dLayer implements Layer {
   readonly activation = null;
