@@ -24,6 +24,8 @@ export type { Pool2dSpec } from './layers/pool2d.js';
 export type { FlattenSpec } from './layers/flatten.js';
 export type { DropoutSpec } from './layers/dropout.js';
 export type { ActivationLayerSpec } from './layers/activation-layer.js';
+export type { BatchNormSpec } from './layers/batch-norm.js';
+export type { NormalizeSpec } from './layers/normalize.js';
 export { validateSpec } from './model-spec.js';
 export type { ModelSummary, LayerSummary, ValidatedSpec } from './model-spec.js';
 export { checkBatchActivationMemory, formatBytes } from './activation-memory.js';

@@ -15,6 +15,8 @@ const MINIMAL: Record<string, { input: number[]; layer: Record<string, unknown> 
   flatten: { input: [2, 2, 1], layer: {} },
   dropout: { input: [4], layer: { rate: 0.5 } },
   activation: { input: [4], layer: { activation: 'relu' } },
+  batchNorm: { input: [3, 3, 2], layer: {} },
+  normalize: { input: [4], layer: {} },
 };
 /** Fields that only apply alongside another: alpha is leakyRelu's slope. */
 const ALONGSIDE: Record<string, Record<string, unknown>> = { alpha: { activation: 'leakyRelu' } };

@@ -1,0 +1,213 @@
+// Batch normalization with PyTorch's semantics (BatchNorm1d over the features of [n], BatchNorm2d
+// over the channels of [h, w, c]; the engine's last axis either way):
+// - training: x̂ = (x - mean) / sqrt(var + eps) with the batch's mean and biased variance, y = γ·x̂ + β;
+//   running_mean and running_var (with the unbiased batch variance) move by `momentum`, and
+//   num_batches_tracked counts the batch;
+// - inference (predict, evaluate, validation, ONNX): the same with the running statistics.
+// A training batch with one value per feature has no unbiased variance (PyTorch refuses it): it
+// normalizes to zero (y = β) and leaves the running statistics and the counter as they were.
+// Shape: unchanged. Tensors (state_dict order): weight γ, bias β (parameters), running_mean,
+// running_var, num_batches_tracked (int64 scalar) (buffers).
+// Inference graph: y = x·scale + shift with scale = γ/sqrt(running_var + eps) and shift =
+// β - running_mean·scale per feature (Mul, Add), in whatever layout the value arrives.
+
+import { ensureCapacity } from '../allocate.js';
+import type { FieldSchemas } from '../spec-fields.js';
+import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
+import type { ForwardContext, Layer, LayerEntry, LayerPlan } from './layer.js';
+import { featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf, scaleShift } from './per-feature.js';
+import type { LayerBuffer, LayerTensors, Parameter } from './tensors.js';
+
+export interface BatchNormSpec {
+  type: 'batchNorm';
+  momentum: number;
+  epsilon: number;
+}
+
+const BATCH_NORM_FIELDS = {
+  momentum: { kind: 'number', min: 0, max: 1, default: 0.1 },
+  epsilon: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 1e-5 },
+} as const satisfies FieldSchemas;
+
+export const batchNormLayer: LayerEntry<BatchNormSpec, typeof BATCH_NORM_FIELDS, null> = {
+  type: 'batchNorm',
+  fields: BATCH_NORM_FIELDS,
+  normalize: ({ momentum, epsilon }) => ({ type: 'batchNorm', momentum, epsilon }),
+  infer(_spec, input) {
+    const features = featuresOf(input.shape);
+    const toTorchIndex = featureTorchIndex(input);
+    const perFeature = (name: string, role: 'parameter' | 'buffer', constant: number) =>
+      ({ name, role, shape: [features], torchShape: [features], toTorchIndex, init: { constant } });
+    return {
+      outputShape: [...input.shape],
+      flattenedFrom: input.flattenedFrom,
+      tensors: [
+        perFeature('weight', 'parameter', 1),
+        perFeature('bias', 'parameter', 0),
+        perFeature('running_mean', 'buffer', 0),
+        perFeature('running_var', 'buffer', 1),
+        { name: 'num_batches_tracked', role: 'buffer', shape: [], torchShape: [], init: { constant: 0 }, dtype: 'int64' },
+      ],
+      // At inference a scale and a shift per element: one multiply-add.
+      flops: 2 * sizeOf(input.shape),
+      scratch: 0,
+      detail: null,
+    };
+  },
+  create: (plan, tensors, precision) => new BatchNormLayer(plan, tensors, precision),
+  graph(plan, tensors, layout) {
+    const { scale, shift } = inferenceScaleShift(tensors, plan.spec.epsilon);
+    return {
+      layout,
+      initializers: [featureConstant('scale', scale, plan.input.shape, layout), featureConstant('shift', shift, plan.input.shape, layout)],
+      nodes: [
+        { op: 'Mul', inputs: ['input', 'scale'], outputs: ['scaled'] },
+        { op: 'Add', inputs: ['scaled', 'shift'], outputs: ['y'] },
+      ],
+    };
+  },
+};
+
+/** The inference transform as a per-feature scale and shift, in float64. */
+function inferenceScaleShift(tensors: LayerTensors, epsilon: number, scale?: Float64Array, shift?: Float64Array, invStd?: Float64Array) {
+  const gamma = tensors.param('weight').value;
+  const beta = tensors.param('bias').value;
+  const mean = tensors.buffer('running_mean').value;
+  const variance = tensors.buffer('running_var').value;
+  const features = gamma.length;
+  scale ??= new Float64Array(features);
+  shift ??= new Float64Array(features);
+  for (let f = 0; f < features; f++) {
+    const s = 1 / Math.sqrt(variance[f] + epsilon);
+    if (invStd) invStd[f] = s;
+    scale[f] = gamma[f] * s;
+    shift[f] = beta[f] - mean[f] * scale[f];
+  }
+  return { scale, shift };
+}
+
+export class BatchNormLayer implements Layer {
+  readonly type = 'batchNorm' as const;
+  readonly activation = null;
+  readonly preActivation = null;
+  readonly index: number;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  private readonly momentum: number;
+  private readonly epsilon: number;
+  private readonly features: number;
+  private readonly tensors: LayerTensors;
+  private readonly gamma: Parameter;
+  private readonly beta: Parameter;
+  private readonly runningMean: LayerBuffer;
+  private readonly runningVar: LayerBuffer;
+  private readonly batches: LayerBuffer;
+  // Per-feature float64 working values of the last forward pass, kept for backward.
+  private readonly mean: Float64Array;
+  private readonly variance: Float64Array;
+  private readonly invStd: Float64Array;
+  private readonly scale: Float64Array;
+  private readonly shift: Float64Array;
+  private readonly sumGrad: Float64Array;
+  private readonly sumGradXhat: Float64Array;
+  /** Whether the last forward normalized with batch statistics (training) or the running ones. */
+  private batchStatistics = false;
+  private input: Float | null = null;
+  private y: Float | null = null;
+  private dx: Float | null = null;
+
+  constructor(plan: LayerPlan<BatchNormSpec>, tensors: LayerTensors, private readonly precision: Precision) {
+    this.index = plan.index;
+    this.inputShape = plan.input.shape;
+    this.outputShape = plan.outputShape;
+    this.momentum = plan.spec.momentum;
+    this.epsilon = plan.spec.epsilon;
+    this.features = featuresOf(this.inputShape);
+    this.tensors = tensors;
+    this.gamma = tensors.param('weight');
+    this.beta = tensors.param('bias');
+    this.runningMean = tensors.buffer('running_mean');
+    this.runningVar = tensors.buffer('running_var');
+    this.batches = tensors.buffer('num_batches_tracked');
+    const perFeature = () => new Float64Array(this.features);
+    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumGrad, this.sumGradXhat] = Array.from({ length: 7 }, perFeature);
+  }
+
+  forward(input: Float, batch: number, ctx: ForwardContext): Float {
+    const rows = rowsOf(this.inputShape, batch);
+    const features = this.features;
+    this.input = input;
+    this.y = ensureCapacity(this.y, this.precision, rows * features);
+    this.batchStatistics = ctx.training;
+    if (!ctx.training) {
+      inferenceScaleShift(this.tensors, this.epsilon, this.scale, this.shift, this.invStd);
+      for (let f = 0; f < features; f++) this.mean[f] = this.runningMean.value[f];
+      scaleShift(input, this.y, rows, features, this.scale, this.shift);
+      return this.y;
+    }
+    featureMoments(input, rows, features, this.mean, this.variance);
+    const gamma = this.gamma.value;
+    const beta = this.beta.value;
+    for (let f = 0; f < features; f++) {
+      this.invStd[f] = 1 / Math.sqrt(this.variance[f] + this.epsilon);
+      this.scale[f] = gamma[f] * this.invStd[f];
+      this.shift[f] = beta[f] - this.mean[f] * this.scale[f];
+    }
+    scaleShift(input, this.y, rows, features, this.scale, this.shift);
+    if (rows > 1) this.updateRunningStatistics(rows);
+    return this.y;
+  }
+
+  private updateRunningStatistics(rows: number): void {
+    const m = this.momentum;
+    const unbiased = rows / (rows - 1);
+    for (let f = 0; f < this.features; f++) {
+      this.runningMean.value[f] = (1 - m) * this.runningMean.value[f] + m * this.mean[f];
+      this.runningVar.value[f] = (1 - m) * this.runningVar.value[f] + m * this.variance[f] * unbiased;
+    }
+    this.batches.value[0] += 1;
+  }
+
+  backward(grad: Float, batch: number, _pre: boolean, needInputGrad: boolean): Float | null {
+    const rows = rowsOf(this.inputShape, batch);
+    const features = this.features;
+    const x = this.input!;
+    const { mean, invStd, sumGrad, sumGradXhat } = this;
+    sumGrad.fill(0);
+    sumGradXhat.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const o = r * features;
+      for (let f = 0; f < features; f++) {
+        const g = grad[o + f];
+        sumGrad[f] += g;
+        sumGradXhat[f] += g * (x[o + f] - mean[f]) * invStd[f];
+      }
+    }
+    this.gamma.grad.set(sumGradXhat);
+    this.beta.grad.set(sumGrad);
+    if (!needInputGrad) return null;
+    const dx = this.dx = ensureCapacity(this.dx, this.precision, rows * features);
+    const gamma = this.gamma.value;
+    if (!this.batchStatistics) {
+      // The running statistics are constants: dx = γ/sqrt(running_var + eps) · dy.
+      for (let r = 0; r < rows; r++) {
+        const o = r * features;
+        for (let f = 0; f < features; f++) dx[o + f] = grad[o + f] * this.scale[f];
+      }
+      return dx;
+    }
+    // dx = γ·invStd · (dy - mean(dy) - x̂·mean(dy·x̂)): the batch mean and variance depend on x too.
+    for (let f = 0; f < features; f++) {
+      sumGrad[f] /= rows;
+      sumGradXhat[f] /= rows;
+    }
+    for (let r = 0; r < rows; r++) {
+      const o = r * features;
+      for (let f = 0; f < features; f++) {
+        const xhat = (x[o + f] - mean[f]) * invStd[f];
+        dx[o + f] = gamma[f] * invStd[f] * (grad[o + f] - sumGrad[f] - xhat * sumGradXhat[f]);
+      }
+    }
+    return dx;
+  }
+}

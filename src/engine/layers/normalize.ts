@@ -1,0 +1,124 @@
+// Input standardization from the training data (Keras' Normalization layer, with API.md's rules):
+// y = (x - mean) / sqrt(variance + 1e-7) per feature (per channel of an image), with the
+// population mean and variance (divide by n) of the job's training samples. `adapt` sets them once,
+// when a new trainer first fits (the validation split excluded); after that they are frozen buffers:
+// checkpoints, resumes and imported weights keep them, and nothing trains them.
+// Only the first layer may be a normalize: it standardizes the data itself.
+// Shape: unchanged. Tensors: mean, variance (buffers).
+// Inference graph: y = x·scale + shift per feature (Mul, Add), scale = 1/sqrt(variance + 1e-7).
+
+import { ensureCapacity } from '../allocate.js';
+import { specError } from '../spec-fields.js';
+import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
+import type { Layer, LayerEntry, LayerPlan } from './layer.js';
+import { featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf, scaleShift } from './per-feature.js';
+import type { LayerBuffer, LayerTensors } from './tensors.js';
+
+/** Keeps a constant feature (variance 0, such as an always-blank pixel) finite. */
+export const NORMALIZE_EPSILON = 1e-7;
+
+export interface NormalizeSpec {
+  type: 'normalize';
+}
+
+export const normalizeLayer: LayerEntry<NormalizeSpec, Record<string, never>, null> = {
+  type: 'normalize',
+  fields: {},
+  normalize: () => ({ type: 'normalize' }),
+  infer(_spec, input, ctx) {
+    if (!input.isModelInput) throw specError(ctx, null, 'normalize standardizes the data itself, so it must be the first layer');
+    const features = featuresOf(input.shape);
+    const toTorchIndex = featureTorchIndex(input);
+    return {
+      outputShape: [...input.shape],
+      flattenedFrom: input.flattenedFrom,
+      tensors: [
+        { name: 'mean', role: 'buffer', shape: [features], torchShape: [features], toTorchIndex, init: { constant: 0 } },
+        { name: 'variance', role: 'buffer', shape: [features], torchShape: [features], toTorchIndex, init: { constant: 1 } },
+      ],
+      // A subtraction and a multiplication per element, as one multiply-add.
+      flops: 2 * sizeOf(input.shape),
+      scratch: 0,
+      detail: null,
+    };
+  },
+  create: (plan, tensors, precision) => new NormalizeLayer(plan, tensors, precision),
+  graph(plan, tensors, layout) {
+    const { scale, shift } = scaleAndShift(tensors.buffer('mean'), tensors.buffer('variance'));
+    return {
+      layout,
+      initializers: [featureConstant('scale', scale, plan.input.shape, layout), featureConstant('shift', shift, plan.input.shape, layout)],
+      nodes: [
+        { op: 'Mul', inputs: ['input', 'scale'], outputs: ['scaled'] },
+        { op: 'Add', inputs: ['scaled', 'shift'], outputs: ['y'] },
+      ],
+    };
+  },
+};
+
+/** (x - mean)·scale as x·scale + shift, per feature in float64. */
+function scaleAndShift(mean: LayerBuffer, variance: LayerBuffer, scale: Float64Array = new Float64Array(mean.value.length), shift: Float64Array = new Float64Array(mean.value.length)) {
+  for (let f = 0; f < scale.length; f++) {
+    scale[f] = 1 / Math.sqrt(variance.value[f] + NORMALIZE_EPSILON);
+    shift[f] = -mean.value[f] * scale[f];
+  }
+  return { scale, shift };
+}
+
+export class NormalizeLayer implements Layer {
+  readonly type = 'normalize' as const;
+  readonly activation = null;
+  readonly preActivation = null;
+  readonly index: number;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  private readonly features: number;
+  private readonly mean: LayerBuffer;
+  private readonly variance: LayerBuffer;
+  private readonly scale: Float64Array;
+  private readonly shift: Float64Array;
+  private y: Float | null = null;
+  private dx: Float | null = null;
+
+  constructor(plan: LayerPlan<NormalizeSpec>, tensors: LayerTensors, private readonly precision: Precision) {
+    this.index = plan.index;
+    this.inputShape = plan.input.shape;
+    this.outputShape = plan.outputShape;
+    this.features = featuresOf(this.inputShape);
+    this.mean = tensors.buffer('mean');
+    this.variance = tensors.buffer('variance');
+    this.scale = new Float64Array(this.features);
+    this.shift = new Float64Array(this.features);
+  }
+
+  adapt(input: Float, count: number): void {
+    const rows = rowsOf(this.inputShape, count);
+    if (rows === 0) return;
+    const mean = new Float64Array(this.features);
+    const variance = new Float64Array(this.features);
+    featureMoments(input, rows, this.features, mean, variance);
+    this.mean.value.set(mean);
+    this.variance.value.set(variance);
+  }
+
+  forward(input: Float, batch: number): Float {
+    const rows = rowsOf(this.inputShape, batch);
+    this.y = ensureCapacity(this.y, this.precision, rows * this.features);
+    // From the stored (float32) buffers each time: they change when adapted or loaded.
+    scaleAndShift(this.mean, this.variance, this.scale, this.shift);
+    scaleShift(input, this.y, rows, this.features, this.scale, this.shift);
+    return this.y;
+  }
+
+  backward(grad: Float, batch: number, _pre: boolean, needInputGrad: boolean): Float | null {
+    if (!needInputGrad) return null;
+    const rows = rowsOf(this.inputShape, batch);
+    const features = this.features;
+    const dx = this.dx = ensureCapacity(this.dx, this.precision, rows * features);
+    for (let r = 0; r < rows; r++) {
+      const o = r * features;
+      for (let f = 0; f < features; f++) dx[o + f] = grad[o + f] * this.scale[f];
+    }
+    return dx;
+  }
+}
