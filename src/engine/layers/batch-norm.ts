@@ -8,14 +8,14 @@
 // normalizes to zero (y = β) and leaves the running statistics and the counter as they were.
 // Shape: unchanged. Tensors (state_dict order): weight γ, bias β (parameters), running_mean,
 // running_var, num_batches_tracked (int64 scalar) (buffers).
-// Inference graph: y = x·scale + shift with scale = γ/sqrt(running_var + eps) and shift =
-// β - running_mean·scale per feature (Mul, Add), in whatever layout the value arrives.
+// Inference graph: y = (x - running_mean)·scale + β with scale = γ/sqrt(running_var + eps) per
+// feature (Sub, Mul, Add), in whatever layout the value arrives.
 
 import { ensureCapacity } from '../allocate.js';
 import type { FieldSchemas } from '../spec-fields.js';
 import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
 import type { ForwardContext, Layer, LayerEntry, LayerPlan } from './layer.js';
-import { featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf, scaleShift } from './per-feature.js';
+import { centerScaleShift, featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf } from './per-feature.js';
 import type { LayerBuffer, LayerTensors, Parameter } from './tensors.js';
 
 export interface BatchNormSpec {
@@ -48,7 +48,7 @@ export const batchNormLayer: LayerEntry<BatchNormSpec, typeof BATCH_NORM_FIELDS,
         perFeature('running_var', 'buffer', 1),
         { name: 'num_batches_tracked', role: 'buffer', shape: [], torchShape: [], init: { constant: 0 }, dtype: 'int64' },
       ],
-      // At inference a scale and a shift per element: one multiply-add.
+      // At inference an affine map per element, counted as the one multiply-add it folds into.
       flops: 2 * sizeOf(input.shape),
       scratch: 0,
       detail: null,
@@ -56,34 +56,30 @@ export const batchNormLayer: LayerEntry<BatchNormSpec, typeof BATCH_NORM_FIELDS,
   },
   create: (plan, tensors, precision) => new BatchNormLayer(plan, tensors, precision),
   graph(plan, tensors, layout) {
-    const { scale, shift } = inferenceScaleShift(tensors, plan.spec.epsilon);
+    const scale = inferenceScale(tensors, plan.spec.epsilon, new Float64Array(tensors.param('weight').value.length));
+    const constant = (name: string, values: ArrayLike<number>) => featureConstant(name, values, plan.input.shape, layout);
     return {
       layout,
-      initializers: [featureConstant('scale', scale, plan.input.shape, layout), featureConstant('shift', shift, plan.input.shape, layout)],
+      initializers: [constant('mean', tensors.buffer('running_mean').value), constant('scale', scale), constant('bias', tensors.param('bias').value)],
       nodes: [
-        { op: 'Mul', inputs: ['input', 'scale'], outputs: ['scaled'] },
-        { op: 'Add', inputs: ['scaled', 'shift'], outputs: ['y'] },
+        { op: 'Sub', inputs: ['input', 'mean'], outputs: ['centered'] },
+        { op: 'Mul', inputs: ['centered', 'scale'], outputs: ['scaled'] },
+        { op: 'Add', inputs: ['scaled', 'bias'], outputs: ['y'] },
       ],
     };
   },
 };
 
-/** The inference transform as a per-feature scale and shift, in float64. */
-function inferenceScaleShift(tensors: LayerTensors, epsilon: number, scale?: Float64Array, shift?: Float64Array, invStd?: Float64Array) {
+/** γ/sqrt(running_var + eps) per feature, in float64 (and 1/sqrt(running_var + eps) into `invStd`). */
+function inferenceScale(tensors: LayerTensors, epsilon: number, scale: Float64Array, invStd?: Float64Array): Float64Array {
   const gamma = tensors.param('weight').value;
-  const beta = tensors.param('bias').value;
-  const mean = tensors.buffer('running_mean').value;
   const variance = tensors.buffer('running_var').value;
-  const features = gamma.length;
-  scale ??= new Float64Array(features);
-  shift ??= new Float64Array(features);
-  for (let f = 0; f < features; f++) {
+  for (let f = 0; f < scale.length; f++) {
     const s = 1 / Math.sqrt(variance[f] + epsilon);
     if (invStd) invStd[f] = s;
     scale[f] = gamma[f] * s;
-    shift[f] = beta[f] - mean[f] * scale[f];
   }
-  return { scale, shift };
+  return scale;
 }
 
 export class BatchNormLayer implements Layer {
@@ -107,7 +103,7 @@ export class BatchNormLayer implements Layer {
   private readonly variance: Float64Array;
   private readonly invStd: Float64Array;
   private readonly scale: Float64Array;
-  private readonly shift: Float64Array;
+  private readonly beta64: Float64Array;
   private readonly sumGrad: Float64Array;
   private readonly sumGradXhat: Float64Array;
   /** Whether the last forward normalized with batch statistics (training) or the running ones. */
@@ -130,7 +126,7 @@ export class BatchNormLayer implements Layer {
     this.runningVar = tensors.buffer('running_var');
     this.batches = tensors.buffer('num_batches_tracked');
     const perFeature = () => new Float64Array(this.features);
-    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumGrad, this.sumGradXhat] = Array.from({ length: 7 }, perFeature);
+    [this.mean, this.variance, this.invStd, this.scale, this.beta64, this.sumGrad, this.sumGradXhat] = Array.from({ length: 7 }, perFeature);
   }
 
   forward(input: Float, batch: number, ctx: ForwardContext): Float {
@@ -139,22 +135,20 @@ export class BatchNormLayer implements Layer {
     this.input = input;
     this.y = ensureCapacity(this.y, this.precision, rows * features);
     this.batchStatistics = ctx.training;
-    if (!ctx.training) {
-      inferenceScaleShift(this.tensors, this.epsilon, this.scale, this.shift, this.invStd);
+    for (let f = 0; f < features; f++) this.beta64[f] = this.beta.value[f];
+    if (ctx.training) {
+      featureMoments(input, rows, features, this.mean, this.variance);
+      const gamma = this.gamma.value;
+      for (let f = 0; f < features; f++) {
+        this.invStd[f] = 1 / Math.sqrt(this.variance[f] + this.epsilon);
+        this.scale[f] = gamma[f] * this.invStd[f];
+      }
+      if (rows > 1) this.updateRunningStatistics(rows);
+    } else {
+      inferenceScale(this.tensors, this.epsilon, this.scale, this.invStd);
       for (let f = 0; f < features; f++) this.mean[f] = this.runningMean.value[f];
-      scaleShift(input, this.y, rows, features, this.scale, this.shift);
-      return this.y;
     }
-    featureMoments(input, rows, features, this.mean, this.variance);
-    const gamma = this.gamma.value;
-    const beta = this.beta.value;
-    for (let f = 0; f < features; f++) {
-      this.invStd[f] = 1 / Math.sqrt(this.variance[f] + this.epsilon);
-      this.scale[f] = gamma[f] * this.invStd[f];
-      this.shift[f] = beta[f] - this.mean[f] * this.scale[f];
-    }
-    scaleShift(input, this.y, rows, features, this.scale, this.shift);
-    if (rows > 1) this.updateRunningStatistics(rows);
+    centerScaleShift(input, this.y, rows, features, this.mean, this.scale, this.beta64);
     return this.y;
   }
 

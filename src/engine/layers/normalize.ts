@@ -5,13 +5,13 @@
 // checkpoints, resumes and imported weights keep them, and nothing trains them.
 // Only the first layer may be a normalize: it standardizes the data itself.
 // Shape: unchanged. Tensors: mean, variance (buffers).
-// Inference graph: y = x·scale + shift per feature (Mul, Add), scale = 1/sqrt(variance + 1e-7).
+// Inference graph: y = (x - mean)·scale per feature (Sub, Mul), scale = 1/sqrt(variance + 1e-7).
 
 import { ensureCapacity } from '../allocate.js';
 import { specError } from '../spec-fields.js';
 import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
 import type { Layer, LayerEntry, LayerPlan } from './layer.js';
-import { featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf, scaleShift } from './per-feature.js';
+import { centerScaleShift, featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf } from './per-feature.js';
 import type { LayerBuffer, LayerTensors } from './tensors.js';
 
 /** Keeps a constant feature (variance 0, such as an always-blank pixel) finite. */
@@ -36,7 +36,7 @@ export const normalizeLayer: LayerEntry<NormalizeSpec, Record<string, never>, nu
         { name: 'mean', role: 'buffer', shape: [features], torchShape: [features], toTorchIndex, init: { constant: 0 } },
         { name: 'variance', role: 'buffer', shape: [features], torchShape: [features], toTorchIndex, init: { constant: 1 } },
       ],
-      // A subtraction and a multiplication per element, as one multiply-add.
+      // An affine map per element, counted as the one multiply-add it folds into.
       flops: 2 * sizeOf(input.shape),
       scratch: 0,
       detail: null,
@@ -44,25 +44,23 @@ export const normalizeLayer: LayerEntry<NormalizeSpec, Record<string, never>, nu
   },
   create: (plan, tensors, precision) => new NormalizeLayer(plan, tensors, precision),
   graph(plan, tensors, layout) {
-    const { scale, shift } = scaleAndShift(tensors.buffer('mean'), tensors.buffer('variance'));
+    const mean = tensors.buffer('mean').value;
+    const scale = inverseStd(tensors.buffer('variance'), new Float64Array(mean.length));
     return {
       layout,
-      initializers: [featureConstant('scale', scale, plan.input.shape, layout), featureConstant('shift', shift, plan.input.shape, layout)],
+      initializers: [featureConstant('mean', mean, plan.input.shape, layout), featureConstant('scale', scale, plan.input.shape, layout)],
       nodes: [
-        { op: 'Mul', inputs: ['input', 'scale'], outputs: ['scaled'] },
-        { op: 'Add', inputs: ['scaled', 'shift'], outputs: ['y'] },
+        { op: 'Sub', inputs: ['input', 'mean'], outputs: ['centered'] },
+        { op: 'Mul', inputs: ['centered', 'scale'], outputs: ['y'] },
       ],
     };
   },
 };
 
-/** (x - mean)·scale as x·scale + shift, per feature in float64. */
-function scaleAndShift(mean: LayerBuffer, variance: LayerBuffer, scale: Float64Array = new Float64Array(mean.value.length), shift: Float64Array = new Float64Array(mean.value.length)) {
-  for (let f = 0; f < scale.length; f++) {
-    scale[f] = 1 / Math.sqrt(variance.value[f] + NORMALIZE_EPSILON);
-    shift[f] = -mean.value[f] * scale[f];
-  }
-  return { scale, shift };
+/** 1/sqrt(variance + 1e-7) per feature, in float64. */
+function inverseStd(variance: LayerBuffer, scale: Float64Array): Float64Array {
+  for (let f = 0; f < scale.length; f++) scale[f] = 1 / Math.sqrt(variance.value[f] + NORMALIZE_EPSILON);
+  return scale;
 }
 
 export class NormalizeLayer implements Layer {
@@ -75,8 +73,8 @@ export class NormalizeLayer implements Layer {
   private readonly features: number;
   private readonly mean: LayerBuffer;
   private readonly variance: LayerBuffer;
+  private readonly center: Float64Array;
   private readonly scale: Float64Array;
-  private readonly shift: Float64Array;
   private y: Float | null = null;
   private dx: Float | null = null;
 
@@ -87,8 +85,8 @@ export class NormalizeLayer implements Layer {
     this.features = featuresOf(this.inputShape);
     this.mean = tensors.buffer('mean');
     this.variance = tensors.buffer('variance');
+    this.center = new Float64Array(this.features);
     this.scale = new Float64Array(this.features);
-    this.shift = new Float64Array(this.features);
   }
 
   adapt(input: Float, count: number): void {
@@ -105,8 +103,9 @@ export class NormalizeLayer implements Layer {
     const rows = rowsOf(this.inputShape, batch);
     this.y = ensureCapacity(this.y, this.precision, rows * this.features);
     // From the stored (float32) buffers each time: they change when adapted or loaded.
-    scaleAndShift(this.mean, this.variance, this.scale, this.shift);
-    scaleShift(input, this.y, rows, this.features, this.scale, this.shift);
+    this.center.set(this.mean.value);
+    inverseStd(this.variance, this.scale);
+    centerScaleShift(input, this.y, rows, this.features, this.center, this.scale, null);
     return this.y;
   }
 

@@ -46,11 +46,15 @@ export function featureMoments(x: Float, rows: number, features: number, mean: F
   for (let f = 0; f < features; f++) variance[f] /= rows;
 }
 
-/** y = x * scale + shift per feature, computed in float64 and stored in y's precision. */
-export function scaleShift(x: Float, y: Float, rows: number, features: number, scale: Float64Array, shift: Float64Array): void {
+/**
+ * y = (x - center)·scale + shift per feature, in float64, stored in y's precision. Subtracting first
+ * (PyTorch's order) keeps a large mean from cancelling against a folded shift.
+ */
+export function centerScaleShift(x: Float, y: Float, rows: number, features: number, center: Float64Array, scale: Float64Array, shift: Float64Array | null): void {
   for (let r = 0; r < rows; r++) {
     const o = r * features;
-    for (let f = 0; f < features; f++) y[o + f] = x[o + f] * scale[f] + shift[f];
+    if (shift) for (let f = 0; f < features; f++) y[o + f] = (x[o + f] - center[f]) * scale[f] + shift[f];
+    else for (let f = 0; f < features; f++) y[o + f] = (x[o + f] - center[f]) * scale[f];
   }
 }
 
@@ -58,7 +62,7 @@ export function scaleShift(x: Float, y: Float, rows: number, features: number, s
  * A per-feature constant of the inference graph: [C] broadcasts over the last axis (flat values and
  * channels-last images); a channels-first image needs [C, 1, 1].
  */
-export function featureConstant(name: string, values: Float64Array, shape: Shape, layout: GraphLayout) {
+export function featureConstant(name: string, values: ArrayLike<number>, shape: Shape, layout: GraphLayout) {
   const dims = shape.length === 3 && layout === 'channelsFirst' ? [values.length, 1, 1] : [values.length];
   return { name, dims, data: Float32Array.from(values) };
 }
