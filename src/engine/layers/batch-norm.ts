@@ -15,7 +15,7 @@ import { ensureCapacity } from '../allocate.js';
 import type { FieldSchemas } from '../spec-fields.js';
 import { sizeOf, type Float, type Precision, type Shape } from '../tensor.js';
 import type { ForwardContext, Layer, LayerEntry, LayerPlan } from './layer.js';
-import { centerScaleShift, featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf } from './per-feature.js';
+import { blockRows, centerScaleShift, featureConstant, featureMoments, featuresOf, featureTorchIndex, rowsOf } from './per-feature.js';
 import type { LayerBuffer, LayerTensors, Parameter } from './tensors.js';
 
 export interface BatchNormSpec {
@@ -167,14 +167,23 @@ export class BatchNormLayer implements Layer {
     const features = this.features;
     const x = this.input!;
     const { mean, invStd, sumGrad, sumGradXhat } = this;
+    const step = blockRows(features);
     sumGrad.fill(0);
     sumGradXhat.fill(0);
-    for (let r = 0; r < rows; r++) {
-      const o = r * features;
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const end = Math.min(rows, r0 + step) * features;
       for (let f = 0; f < features; f++) {
-        const g = grad[o + f];
-        sumGrad[f] += g;
-        sumGradXhat[f] += g * (x[o + f] - mean[f]) * invStd[f];
+        const m = mean[f];
+        const s = invStd[f];
+        let dBeta = 0;
+        let dGamma = 0;
+        for (let i = r0 * features + f; i < end; i += features) {
+          const g = grad[i];
+          dBeta += g;
+          dGamma += g * (x[i] - m) * s;
+        }
+        sumGrad[f] += dBeta;
+        sumGradXhat[f] += dGamma;
       }
     }
     this.gamma.grad.set(sumGradXhat);
@@ -182,24 +191,22 @@ export class BatchNormLayer implements Layer {
     if (!needInputGrad) return null;
     const dx = this.dx = ensureCapacity(this.dx, this.precision, rows * features);
     const gamma = this.gamma.value;
-    if (!this.batchStatistics) {
-      // The running statistics are constants: dx = γ/sqrt(running_var + eps) · dy.
-      for (let r = 0; r < rows; r++) {
-        const o = r * features;
-        for (let f = 0; f < features; f++) dx[o + f] = grad[o + f] * this.scale[f];
-      }
-      return dx;
-    }
-    // dx = γ·invStd · (dy - mean(dy) - x̂·mean(dy·x̂)): the batch mean and variance depend on x too.
-    for (let f = 0; f < features; f++) {
-      sumGrad[f] /= rows;
-      sumGradXhat[f] /= rows;
-    }
-    for (let r = 0; r < rows; r++) {
-      const o = r * features;
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const end = Math.min(rows, r0 + step) * features;
       for (let f = 0; f < features; f++) {
-        const xhat = (x[o + f] - mean[f]) * invStd[f];
-        dx[o + f] = gamma[f] * invStd[f] * (grad[o + f] - sumGrad[f] - xhat * sumGradXhat[f]);
+        if (!this.batchStatistics) {
+          // The running statistics are constants: dx = γ/sqrt(running_var + eps) · dy.
+          const k = this.scale[f];
+          for (let i = r0 * features + f; i < end; i += features) dx[i] = grad[i] * k;
+          continue;
+        }
+        // dx = γ·invStd · (dy - mean(dy) - x̂·mean(dy·x̂)): the batch mean and variance depend on x too.
+        const m = mean[f];
+        const s = invStd[f];
+        const k = gamma[f] * s;
+        const meanGrad = sumGrad[f] / rows;
+        const meanGradXhat = sumGradXhat[f] / rows;
+        for (let i = r0 * features + f; i < end; i += features) dx[i] = k * (grad[i] - meanGrad - (x[i] - m) * s * meanGradXhat);
       }
     }
     return dx;

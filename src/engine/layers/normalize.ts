@@ -75,6 +75,7 @@ export class NormalizeLayer implements Layer {
   private readonly variance: LayerBuffer;
   private readonly center: Float64Array;
   private readonly scale: Float64Array;
+  private readonly noCenter: Float64Array;
   private y: Float | null = null;
   private dx: Float | null = null;
 
@@ -87,6 +88,7 @@ export class NormalizeLayer implements Layer {
     this.variance = tensors.buffer('variance');
     this.center = new Float64Array(this.features);
     this.scale = new Float64Array(this.features);
+    this.noCenter = new Float64Array(this.features);
   }
 
   adapt(input: Float, count: number): void {
@@ -112,12 +114,9 @@ export class NormalizeLayer implements Layer {
   backward(grad: Float, batch: number, _pre: boolean, needInputGrad: boolean): Float | null {
     if (!needInputGrad) return null;
     const rows = rowsOf(this.inputShape, batch);
-    const features = this.features;
-    const dx = this.dx = ensureCapacity(this.dx, this.precision, rows * features);
-    for (let r = 0; r < rows; r++) {
-      const o = r * features;
-      for (let f = 0; f < features; f++) dx[o + f] = grad[o + f] * this.scale[f];
-    }
+    const dx = this.dx = ensureCapacity(this.dx, this.precision, rows * this.features);
+    // dx = dy / sqrt(variance + 1e-7): the same per-feature scaling, with nothing to subtract.
+    centerScaleShift(grad, dx, rows, this.features, this.noCenter, this.scale, null);
     return dx;
   }
 }

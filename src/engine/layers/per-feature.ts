@@ -27,20 +27,39 @@ export function featureTorchIndex(input: LayerInput): ((index: number) => number
   return input.shape.length === 1 && input.flattenedFrom ? chwIndexOfHwc(input.flattenedFrom) : undefined;
 }
 
+/**
+ * Rows per block of the per-feature loops. They walk one feature's column at a time (a register
+ * accumulator and a stride: about 5x faster in V8 than a nested row/feature loop when there are few
+ * features), over a block of rows small enough to stay in cache while every column is walked.
+ */
+export function blockRows(features: number): number {
+  return Math.max(1, Math.floor(4096 / features));
+}
+
 /** Population mean and variance (divide by rows) per feature, two passes in float64 for accuracy. */
 export function featureMoments(x: Float, rows: number, features: number, mean: Float64Array, variance: Float64Array): void {
   mean.fill(0);
   variance.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const o = r * features;
-    for (let f = 0; f < features; f++) mean[f] += x[o + f];
+  const step = blockRows(features);
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const end = Math.min(rows, r0 + step) * features;
+    for (let f = 0; f < features; f++) {
+      let sum = 0;
+      for (let i = r0 * features + f; i < end; i += features) sum += x[i];
+      mean[f] += sum;
+    }
   }
   for (let f = 0; f < features; f++) mean[f] /= rows;
-  for (let r = 0; r < rows; r++) {
-    const o = r * features;
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const end = Math.min(rows, r0 + step) * features;
     for (let f = 0; f < features; f++) {
-      const d = x[o + f] - mean[f];
-      variance[f] += d * d;
+      const m = mean[f];
+      let sum = 0;
+      for (let i = r0 * features + f; i < end; i += features) {
+        const d = x[i] - m;
+        sum += d * d;
+      }
+      variance[f] += sum;
     }
   }
   for (let f = 0; f < features; f++) variance[f] /= rows;
@@ -51,10 +70,15 @@ export function featureMoments(x: Float, rows: number, features: number, mean: F
  * (PyTorch's order) keeps a large mean from cancelling against a folded shift.
  */
 export function centerScaleShift(x: Float, y: Float, rows: number, features: number, center: Float64Array, scale: Float64Array, shift: Float64Array | null): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * features;
-    if (shift) for (let f = 0; f < features; f++) y[o + f] = (x[o + f] - center[f]) * scale[f] + shift[f];
-    else for (let f = 0; f < features; f++) y[o + f] = (x[o + f] - center[f]) * scale[f];
+  const step = blockRows(features);
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const end = Math.min(rows, r0 + step) * features;
+    for (let f = 0; f < features; f++) {
+      const c = center[f];
+      const s = scale[f];
+      const t = shift ? shift[f] : 0;
+      for (let i = r0 * features + f; i < end; i += features) y[i] = (x[i] - c) * s + t;
+    }
   }
 }
 
