@@ -234,6 +234,16 @@ describe('through the trainer', () => {
     expect(Buffer.from(resumed.exportWeights()).equals(Buffer.from(straight.exportWeights()))).toBe(true);
   });
 
+  it('exported weights (safetensors) load back into the same model: same bytes, same predictions', async () => {
+    const trainer = Trainer.create(SPEC, { seed: 5, optimizer: OPTIMIZER });
+    await trainer.fit(DATA, { ...FIT, epochs: 2 });
+    const bytes = trainer.exportWeights();
+    const copy = Model.fromWeights(SPEC, bytes);
+    expect(Buffer.from(copy.exportWeights()).equals(Buffer.from(bytes))).toBe(true);
+    expect(copy.predict(DATA.inputs, count)).toEqual(trainer.model.predict(DATA.inputs, count));
+    expect([...tensor(copy, 'layers.2.num_batches_tracked')]).toEqual([8]);
+  });
+
   it('normalize adapts once, from the training split; resumed and imported trainers keep its statistics', async () => {
     const trainer = Trainer.create(SPEC, { seed: 4, optimizer: OPTIMIZER });
     await trainer.fit(DATA, { ...FIT, epochs: 1 });
