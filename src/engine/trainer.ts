@@ -118,6 +118,8 @@ export class Trainer {
   private readonly pastEpochs: EpochMetrics[] = [];
   private schedule: { config: LrScheduleConfig; schedule: LrSchedule } | null = null;
   private switches: KernelSwitch[] = [];
+  /** The kernel and thread count the arithmetic so far ran on (null before any training). */
+  private ranOn: { kernel: string; threads: number } | null = null;
 
   /**
    * @param adapted false for a new model: its first fit sets data-derived buffers (Layer.adapt)
@@ -158,7 +160,7 @@ export class Trainer {
    * keeps its state, which must match the optimizer's slots exactly (CHECKPOINT_INVALID otherwise).
    * The learning-rate schedule and current rate are restored, unless `restartSchedule` (by default
    * when an optimizer or schedule is given) or another optimizer type starts the schedule afresh.
-   * A checkpoint from another kernel or thread count resumes, and the switch is recorded
+   * A checkpoint from another kernel or thread count resumes, and its first fit records the switch
    * (`kernelSwitches`, in later checkpoints too).
    */
   static fromCheckpoint(bytes: Uint8Array, options: ResumeOptions = {}): Trainer {
@@ -173,10 +175,7 @@ export class Trainer {
       if (trainer.schedule && savedSchedule && savedSchedule.config.type === trainer.schedule.config.type) trainer.schedule.schedule.setState(savedSchedule.state);
     }
     trainer.switches = [...(state.kernelSwitches ?? [])];
-    const here = { kernel: getKernel().name, threads: THREADS };
-    if (state.kernel !== here.kernel || state.threads !== here.threads) {
-      trainer.switches.push({ epoch: state.epoch, step: state.step, from: { kernel: state.kernel, threads: state.threads }, to: here });
-    }
+    trainer.ranOn = { kernel: state.kernel, threads: state.threads };
     model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
       const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
@@ -236,8 +235,8 @@ export class Trainer {
       earlyStopping: this.early,
       hasBestWeights: this.bestWeights !== null,
       adapted: this.adapted,
-      threads: THREADS,
-      kernel: getKernel().name,
+      threads: this.ranOn?.threads ?? THREADS,
+      kernel: this.ranOn?.kernel ?? getKernel().name,
       kernelSwitches: this.switches,
       learningRate: this.optimizer.learningRate,
       lrSchedule: this.schedule ? { config: this.schedule.config, state: this.schedule.schedule.getState() } : null,
@@ -270,6 +269,7 @@ export class Trainer {
     if (!validation && scheduleMonitor?.startsWith('val')) {
       throw new EngineError('CONFIG_INVALID', `lrSchedule monitors ${scheduleMonitor} but there is no validation data`, [{ path: '/lrSchedule/monitor', message: 'needs validation data' }]);
     }
+    this.recordKernel();
     if (!this.adapted) {
       this.model.adapt(train.inputs, train.count);
       this.adapted = true;
@@ -358,6 +358,16 @@ export class Trainer {
       await config.onEpochEnd?.(metrics);
     }
     return { history: this.history, stoppedEarly, bestEpoch: this.early.bestEpoch };
+  }
+
+  /** Notes a switch when this fit runs on another kernel or thread count than the training so far. */
+  private recordKernel(): void {
+    const here = { kernel: getKernel().name, threads: THREADS };
+    const before = this.ranOn;
+    if (before && (before.kernel !== here.kernel || before.threads !== here.threads)) {
+      this.switches.push({ epoch: this.completedEpochs, step: this.step, from: before, to: here });
+    }
+    this.ranOn = here;
   }
 
   /** The epoch's sample order, regenerated from the PRNG state at the epoch's start when resuming mid-epoch. */
