@@ -207,7 +207,12 @@ describe.each([
     const form = page.getByRole('form', { name: 'Start a training job' });
     await form.getByRole('combobox', { name: /^Dataset/ }).selectOption({ label: `digits-train (${TRAIN} samples)` });
     await form.getByLabel('Epochs', { exact: true }).fill(String(EPOCHS));
+    // AdamW with a cosine schedule: the form proposes AdamW's default rate, then takes ours.
+    await form.getByRole('combobox', { name: 'Optimizer' }).selectOption('adamw');
+    expect(await form.getByLabel('Learning rate').inputValue()).toBe('0.001');
     await form.getByLabel('Learning rate').fill('0.003');
+    await form.getByRole('combobox', { name: 'Rate schedule' }).selectOption('cosine');
+    await form.getByLabel('Cosine period tMax (epochs)').fill(String(EPOCHS));
     await form.getByLabel('Validation split').fill('0.2');
     await form.getByLabel('Checkpoint every (epochs)').fill('5');
     await form.getByRole('button', { name: 'Start training' }).click();
@@ -234,6 +239,9 @@ describe.each([
     // Epochs the stream's snapshot missed (it joined mid-run) are filled in by the next checkpoint.
     const epochsShown = () => page.getByRole('table', { name: 'History' }).locator('tbody tr td:first-child').allTextContents().then((t) => t.map(Number));
     await expect.poll(async () => { const shown = await epochsShown(); return shown[0] - shown.at(-1)! + 1 === shown.length; }, { timeout: 30_000 }).toBe(true);
+    // History carries each epoch's rate: epoch 1 trains at the base rate, the cosine lowers it after.
+    expect(await page.getByRole('table', { name: 'History' }).locator('thead').textContent()).toContain('learning rate');
+    expect(await page.locator('.job-status').textContent()).toMatch(/Learning rate: [\d.e-]+ \(epoch \d+\)/);
     await shot('job-running');
 
     await page.getByRole('button', { name: 'Cancel job' }).click();
