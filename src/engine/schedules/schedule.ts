@@ -31,7 +31,7 @@ export interface ScheduleEntry<Config extends { type: string } = { type: string 
 /** A factor in (0, 1] or above: torch accepts any positive gamma; 10 keeps it sane. */
 export const GAMMA_FIELD = { kind: 'number', min: 0, max: 10, minExclusive: true } as const;
 
-/** Reads an integer counter from a stored state, CHECKPOINT-safe defaults for a fresh schedule. */
+/** A number from a stored state, or `fallback` (a fresh schedule's value) when it is absent. */
 export function stateNumber(state: ScheduleState, name: string, fallback: number): number {
   const value = state[name];
   return typeof value === 'number' ? value : fallback;
