@@ -100,11 +100,11 @@ describe('lrSchedule entries', () => {
         if (field.required) {
           expect(rejection(() => validateLrSchedule({ type: entry.type, ...rest })).details[0].path, `${entry.type}.${name} required`).toBe(at);
         } else {
-          const config = validateLrSchedule({ type: entry.type, ...rest }) as Record<string, unknown>;
+          const config = validateLrSchedule({ type: entry.type, ...rest }) as unknown as Record<string, unknown>;
           if (field.default !== undefined) expect(config[name], `${entry.type}.${name} default`).toEqual(field.default);
           else expect(field.defaultFrom, `${entry.type}.${name}: no default, so the rule that fills it is described`).toBeTruthy();
         }
-        for (const choice of choices(field)) expect((validateLrSchedule({ type: entry.type, ...rest, [name]: choice }) as Record<string, unknown>)[name]).toBe(choice);
+        for (const choice of choices(field)) expect((validateLrSchedule({ type: entry.type, ...rest, [name]: choice }) as unknown as Record<string, unknown>)[name]).toBe(choice);
       }
       expect(rejection(() => validateLrSchedule({ type: entry.type, ...minimal, unknownField: 1 })).details[0].path).toBe('/lrSchedule/unknownField');
     });
