@@ -257,8 +257,11 @@ describe.each([
     await resume.click();
     await expect.poll(() => page.url()).not.toContain(firstJobId);
     const resumedId = page.url().split('/').at(-1)!;
-    const resumed = await apiInPage<{ config: { resumeFrom: string; epochs: number }; datasetId: string }>(`/v1/jobs/${resumedId}`);
+    const resumed = await apiInPage<{ config: { resumeFrom: string; epochs: number; optimizer: { type: string }; lrSchedule: unknown }; datasetId: string }>(`/v1/jobs/${resumedId}`);
     expect(resumed.config.epochs).toBe(EPOCHS); // the job's own config, resuming from its newest checkpoint
+    // The same optimizer and schedule, continued from the checkpoint (not restarted: the form sends neither).
+    expect(resumed.config.optimizer.type).toBe('adamw');
+    expect(resumed.config.lrSchedule).toEqual({ type: 'cosine', tMax: EPOCHS, etaMin: 0 });
     expect(resumed.config.resumeFrom).toMatch(/^[0-9a-f-]{36}$/);
     const checkpoint = await apiInPage<{ epoch: number; jobId: string }>(`/v1/models/${(await apiInPage<{ modelId: string }>(`/v1/jobs/${resumedId}`)).modelId}/checkpoints/${resumed.config.resumeFrom}`);
     expect(checkpoint).toMatchObject({ epoch: fromEpoch, jobId: firstJobId });
