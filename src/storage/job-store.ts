@@ -22,6 +22,7 @@ export interface NewJob {
   config: JobConfig;
   idempotencyKey?: string | null;
   clientKey?: string | null;
+  restartSchedule?: boolean;
 }
 
 export class JobStore {
@@ -62,6 +63,7 @@ export class JobStore {
       startEpoch: null,
       updatedAt: now,
       clientKey: input.clientKey ?? null,
+      ...(input.restartSchedule ? { restartSchedule: true } : {}),
     };
     if (input.idempotencyKey != null) {
       const winner = await this.claimKey(input.idempotencyKey, job.id);
