@@ -24,6 +24,8 @@ function limitedRoutes(config: LimitsConfig): Map<string, number> {
     ['POST /v1/jobs', jobsPerMinute],
     ['POST /v1/models/:id/predict', predictPerMinute],
     ['POST /v1/models/:id/evaluate', predictPerMinute],
+    ['POST /v2/models/:model/infer', predictPerMinute],
+    ['POST /v2/models/:model/versions/:version/infer', predictPerMinute],
   ];
   return new Map(rules.filter(([, perMinute]) => perMinute > 0));
 }
