@@ -26,7 +26,9 @@ interface Datatype {
 const intType = (bits: number, signed: boolean): Datatype => {
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const maxExclusive = signed ? 2 ** (bits - 1) : 2 ** bits;
-  return { convert: integer(min, maxExclusive), expected: `an integer in [${min}, ${signed ? `2^${bits - 1}` : `2^${bits}`})` };
+  // 64-bit bounds are not exact doubles: name them as powers of two.
+  const range = bits < 64 ? `[${min}, ${maxExclusive - 1}]` : signed ? '[-2^63, 2^63 - 1]' : '[0, 2^64 - 1]';
+  return { convert: integer(min, maxExclusive), expected: `an integer in ${range} (${signed ? 'INT' : 'UINT'}${bits})` };
 };
 
 /** The datatypes /v2 accepts (the protocol's table minus FP16 and BYTES, which are not numbers in JSON). */
