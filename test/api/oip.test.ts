@@ -317,5 +317,18 @@ describe('Open Inference Protocol (/v2)', () => {
       expectOipError(text, 415, 'unsupported content type');
       expectOipError(await infer(MISSING_ID, fp32([1, 4], rows[0])), 404, MISSING_ID);
     });
+
+    it('reads a body without Content-Type as JSON, as Triton clients send it, and refuses binary tensor data by name', async () => {
+      const url = `/v2/models/${image}/infer`;
+      const body = Buffer.from(JSON.stringify({ ...fp32([1, 4], rows[0]), outputs: [{ name: 'output', parameters: { binary_data: false } }] }));
+      const bare = await t.app.inject({ method: 'POST', url, headers: auth, payload: body });
+      // The same bare body is a 415 on /v1, which keeps requiring a JSON content type.
+      const v1 = await t.app.inject({ method: 'POST', url: `/v1/models/${image}/predict`, headers: auth, payload: Buffer.from(JSON.stringify({ instances: [rows[0]] })) });
+      expect(v1.statusCode).toBe(415);
+      expect(bare.statusCode).toBe(200);
+      expect(bare.json().outputs).toEqual([(await infer(image, fp32([1, 4], rows[0]))).json().outputs[0]]);
+      const binary = await t.app.inject({ method: 'POST', url, headers: { ...auth, 'inference-header-content-length': String(body.length) }, payload: body });
+      expectOipError(binary, 415, 'binary tensor data (Inference-Header-Content-Length) is not supported');
+    });
   });
 });

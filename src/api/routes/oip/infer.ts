@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { validationError } from '../../../errors.js';
+import { AppError, validationError } from '../../../errors.js';
 import { classify } from '../../../inference/classify.js';
 import type { RouteOptions } from '../../deps.js';
 import { CLASSES_NAME, classesShape, INPUT_NAME, OUTPUT_NAME } from './metadata.js';
@@ -59,8 +59,19 @@ function requestedOutputs(outputs: { name: string }[] | undefined): string[] | n
   return names;
 }
 
+/** Triton's binary tensor extension announces its JSON header's length in this request header. */
+const BINARY_HEADER = 'inference-header-content-length';
+
 export async function inferRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
+  // Triton's Python and C++ HTTP clients post JSON without a Content-Type: read such a body as JSON.
+  // Their binary tensor data (the extension) is refused by name rather than misread.
+  scope.addHook('onRequest', async (request) => {
+    if (request.headers[BINARY_HEADER] !== undefined) {
+      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'binary tensor data (Inference-Header-Content-Length) is not supported; send JSON tensors (tritonclient: binary_data=False on inputs and outputs)');
+    }
+    if (request.headers['content-type'] === undefined) request.headers['content-type'] = 'application/json';
+  });
 
   for (const url of ['/models/:model/infer', '/models/:model/versions/:version/infer']) {
     app.post(url, { schema: { params: modelParams, body: inferBody } }, async (request) => {
