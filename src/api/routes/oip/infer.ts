@@ -7,12 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, validationError } from '../../../errors.js';
-import { classify } from '../../../inference/classify.js';
 import type { RouteOptions } from '../../deps.js';
 import { CLASSES_NAME, classesShape, INPUT_NAME, OUTPUT_NAME } from './metadata.js';
 import { modelParams } from './models.js';
 import { packInput } from './tensors.js';
-import { versionSelector } from './versions.js';
+import { findModel, predict } from './serving.js';
 
 /** The protocol's $parameters: names to strings, numbers or booleans. */
 const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -75,18 +74,17 @@ export async function inferRoutes(scope: FastifyInstance, { deps }: RouteOptions
 
   for (const url of ['/models/:model/infer', '/models/:model/versions/:version/infer']) {
     app.post(url, { schema: { params: modelParams, body: inferBody } }, async (request) => {
-      const model = await deps.storage.models.get(request.params.model);
+      const model = await findModel(deps, request.params.model);
       const { inputs, outputs, id } = request.body;
       if (inputs.length > 1) bad('/inputs', `this model takes one input, "${INPUT_NAME}"; received ${inputs.length}`);
       if (inputs[0].name !== INPUT_NAME) bad('/inputs/0/name', `no input "${inputs[0].name}"; this model's input is "${INPUT_NAME}"`);
       const wanted = requestedOutputs(outputs);
       const { values, count } = packInput(inputs[0], model.spec.input, deps.config.predictMaxInstances, '/inputs/0');
 
-      const result = await deps.inference.predict(model, versionSelector(request.params.version), values, count);
+      const result = await predict(deps, model, request.params.version, values, count);
       const tensors: ResponseTensor[] = [{ name: OUTPUT_NAME, datatype: 'FP32', shape: [count, result.outputSize], data: Array.from(result.outputs) }];
-      const classes = classify(result.outputs, result.outputSize, result.outputActivation);
       const shape = classesShape(result.outputActivation, count, result.outputSize);
-      if (classes && shape) tensors.push({ name: CLASSES_NAME, datatype: 'INT64', shape, data: classes.flat() });
+      if (result.classes && shape) tensors.push({ name: CLASSES_NAME, datatype: 'INT64', shape, data: result.classes.flat() });
       else if (wanted?.includes(CLASSES_NAME)) bad(`/outputs/${wanted.indexOf(CLASSES_NAME)}/name`, `model ${model.id} is not a classifier (its output activation is ${result.outputActivation}); it has no "${CLASSES_NAME}" output`);
 
       return {

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteOptions } from '../../deps.js';
 import { PLATFORM, tensorsMetadata } from './metadata.js';
-import { listVersions, resolveVersion } from './versions.js';
+import { findModel, listVersions, resolveVersion } from './serving.js';
 
 export const modelParams = z.object({ model: z.string(), version: z.string().optional() });
 
@@ -16,7 +16,7 @@ export async function modelRoutes(scope: FastifyInstance, { deps }: RouteOptions
 
   for (const url of ['/models/:model', '/models/:model/versions/:version']) {
     app.get(url, { schema: { params: modelParams } }, async (request) => {
-      const model = await deps.storage.models.get(request.params.model);
+      const model = await findModel(deps, request.params.model);
       if (request.params.version !== undefined) await resolveVersion(deps, model, request.params.version);
       return { name: model.id, versions: await listVersions(deps, model), platform: PLATFORM, ...tensorsMetadata(model) };
     });
@@ -26,7 +26,7 @@ export async function modelRoutes(scope: FastifyInstance, { deps }: RouteOptions
   // error body, so an HTTP probe reads it as not ready; unknown models and versions are 404.
   for (const url of ['/models/:model/ready', '/models/:model/versions/:version/ready']) {
     app.get(url, { schema: { params: modelParams } }, async (request) => {
-      const model = await deps.storage.models.get(request.params.model);
+      const model = await findModel(deps, request.params.model);
       await resolveVersion(deps, model, request.params.version);
       return { name: model.id, ready: true };
     });
