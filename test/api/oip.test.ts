@@ -331,4 +331,21 @@ describe('Open Inference Protocol (/v2)', () => {
       expectOipError(binary, 415, 'binary tensor data (Inference-Header-Content-Length) is not supported');
     });
   });
+
+  it('sheds load in the protocol shape while the event loop lags; live stays up', async () => {
+    let delayMs = 0;
+    const lagging = await createTestApp({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '10' }, undefined, { eventLoopDelayMs: () => delayMs });
+    try {
+      delayMs = 250;
+      const shed = await lagging.app.inject({ method: 'GET', url: '/v2' });
+      expectOipError(shed, 503, 'overloaded');
+      expect(shed.headers['retry-after']).toBe('5');
+      expectOipError(await lagging.app.inject({ method: 'GET', url: '/v2/health/ready' }), 503, 'overloaded');
+      expect((await lagging.app.inject({ method: 'GET', url: '/v2/health/live' })).json()).toEqual({ live: true });
+      delayMs = 0;
+      expect((await lagging.app.inject({ method: 'GET', url: '/v2' })).statusCode).toBe(200);
+    } finally {
+      await lagging.close();
+    }
+  });
 });
