@@ -189,7 +189,7 @@ function micro4x8(
   v128.store(row, c20); v128.store(row, c21, 16); row += ldcBytes;
   v128.store(row, c30); v128.store(row, c31, 16);
   if (relu) {
-    // pmax(v, 0) = 0 < v ? v : 0, so NaN -> 0 as the TypeScript relu.
+    // pmax(v, 0) = v < 0 ? 0 : v: NaN stays NaN, as the TypeScript relu (v > 0 ? v : 0·v).
     const zero = f32x4.splat(0);
     row = c + yDelta;
     v128.store(row, f32x4.pmax(c00, zero)); v128.store(row, f32x4.pmax(c01, zero), 16); row += ldcBytes;
@@ -222,7 +222,7 @@ function epilogueRow(row: usize, n: i32, bias: usize, yDelta: usize, relu: bool)
       v += load<f32>(bias + <usize>(q * 4));
       store<f32>(at, v);
     }
-    if (relu) store<f32>(at + yDelta, v > 0 ? v : 0);
+    if (relu) store<f32>(at + yDelta, v < 0 ? 0 : v); // as pmax in the vector lanes: NaN stays NaN
   }
 }
 
@@ -354,7 +354,7 @@ export function biasRelu(z: usize, bias: usize, rows: i32, width: i32, y: usize)
         v = f32x4.add(v, v128.load(bias + at));
         v128.store(zr + at, v);
       }
-      if (y) v128.store(yr + at, f32x4.pmax(v, zero)); // pmax(v, 0) = 0 < v ? v : 0, NaN -> 0 as the reference
+      if (y) v128.store(yr + at, f32x4.pmax(v, zero)); // pmax(v, 0) = v < 0 ? 0 : v: NaN stays NaN, as the reference
     }
     for (; j < width; j++) {
       const at = <usize>j * 4;
@@ -363,7 +363,7 @@ export function biasRelu(z: usize, bias: usize, rows: i32, width: i32, y: usize)
         v += load<f32>(bias + at);
         store<f32>(zr + at, v);
       }
-      if (y) store<f32>(yr + at, v > 0 ? v : 0);
+      if (y) store<f32>(yr + at, v < 0 ? 0 : v); // the vector lanes' pmax: NaN stays NaN
     }
   }
 }

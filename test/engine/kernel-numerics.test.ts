@@ -1,0 +1,125 @@
+// Numerics of the WebAssembly kernel that must not depend on incidental things (issue 10):
+// - finding 10: relu keeps NaN in every lane, vector body and scalar tail alike, as the reference does;
+// - finding 9: where a buffer lives (WebAssembly memory or the JS heap, as past the memory cap) never
+//   changes a result: gemm never falls back to the reference kernel when staging space runs out.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { Model, setKernel, Trainer, typescriptKernel, wasmKernel } from '../../src/engine/index.js';
+import { limitWasmMemoryForTesting } from '../../src/engine/kernels/wasm-kernel.js';
+import { MLP_SPEC } from '../helpers/mnist.js';
+import { uniform } from './engine-helpers.js';
+
+afterEach(() => {
+  setKernel(wasmKernel);
+  limitWasmMemoryForTesting(null);
+});
+
+function resident(values: ArrayLike<number>): Float32Array {
+  const out = wasmKernel.allocateFloat32!(values.length);
+  out.set(values);
+  return out;
+}
+
+/** The first few elements whose bits differ (a short failure message: a full diff of big arrays takes minutes). */
+function bitDifferences(actual: Float32Array, expected: Float32Array): string[] {
+  const a = new Uint32Array(Float32Array.from(actual).buffer);
+  const e = new Uint32Array(Float32Array.from(expected).buffer);
+  const out: string[] = [];
+  if (a.length !== e.length) return [`length ${a.length} vs ${e.length}`];
+  for (let i = 0; i < a.length && out.length < 5; i++) if (a[i] !== e[i]) out.push(`[${i}] ${actual[i]} vs ${expected[i]}`);
+  return out;
+}
+
+describe('relu keeps NaN in every SIMD lane (issue 10, finding 10)', () => {
+  // 7 columns: one vector of 4, then a scalar tail of 3; NaN in both parts.
+  const width = 7;
+  const z = [NaN, -1, 2, NaN, 5, NaN, -3, /* row 2 */ 1, NaN, -2, 4, NaN, 0.5, NaN];
+  const rows = z.length / width;
+
+  it('the fused bias + relu step', () => {
+    const pre = resident(z);
+    const bias = resident(new Array<number>(width).fill(0.25));
+    const y = resident(new Array<number>(z.length).fill(7));
+    expect(wasmKernel.biasRelu!(pre, 0, bias, rows, width, y)).toBe(true);
+    for (let i = 0; i < z.length; i++) {
+      const expected = Number.isNaN(z[i]) ? NaN : Math.max(z[i] + 0.25, 0);
+      expect(y[i], `y[${i}] for z ${z[i]}`).toBe(expected);
+    }
+  });
+
+  it('the bias + relu epilogue of gemm, full tiles and edge columns alike', () => {
+    // 5 x 11 product (a full 4 x 8 tile, edge rows and edge columns); rows 0 and 4 of A hold a NaN,
+    // so every element of those rows of C is NaN.
+    const m = 5, n = 11, k = 3;
+    const aValues = uniform(m * k, 1);
+    aValues[0] = NaN;
+    aValues[4 * k + 2] = NaN;
+    const a = resident(aValues);
+    const b = resident(uniform(k * n, 2));
+    const c = resident(new Array<number>(m * n).fill(0));
+    const y = resident(new Array<number>(m * n).fill(7));
+    const bias = resident(uniform(n, 3));
+    expect(wasmKernel.gemmBiasRelu!(false, m, n, k, a, 0, k, b, 0, n, c, 0, n, bias, y)).toBe(true);
+    for (const row of [0, 4]) {
+      for (let j = 0; j < n; j++) expect(y[row * n + j], `y[${row}, ${j}]`).toBeNaN();
+    }
+    for (let j = 0; j < n; j++) expect(y[n + j], `y[1, ${j}]`).toBe(Math.max(c[n + j], 0));
+  });
+
+  it('a dense relu layer gives NaN where the reference does, on both kernels', () => {
+    const spec = { input: [3], layers: [{ type: 'dense', units: 7, activation: 'relu' }], loss: 'mse' };
+    const x = [NaN, 1, 2, 0.5, -1, 0.25, 3, NaN, 1];
+    const run = (rows: number) => {
+      const model = Model.build(spec, { seed: 2 });
+      return Float32Array.from(model.forward(resident(x.slice(0, rows * 3)), rows, { training: false, rng: null }));
+    };
+    for (const rows of [1, 3]) {
+      setKernel(typescriptKernel);
+      const expected = run(rows);
+      setKernel(wasmKernel);
+      const actual = run(rows);
+      for (let i = 0; i < expected.length; i++) expect(Number.isNaN(actual[i]), `rows ${rows}, output ${i}`).toBe(Number.isNaN(expected[i]));
+      expect(expected.some(Number.isNaN)).toBe(true);
+    }
+  });
+});
+
+describe('results do not depend on where buffers live (issue 10, finding 9)', () => {
+  it('gemm on JS-heap operands with no WebAssembly memory left to stage them gives the same bits', () => {
+    // Larger than any staging block this file needed before: staging must grow, and cannot.
+    const m = 300, n = 260, k = 530;
+    const a = Float32Array.from(uniform(m * k, 4));
+    const b = Float32Array.from(uniform(k * n, 5));
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const accumulate of [false, true]) {
+        const start = uniform(m * n, 6);
+        limitWasmMemoryForTesting(0);
+        const capped = Float32Array.from(start);
+        wasmKernel.gemm(transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, capped, 0, n, accumulate);
+        limitWasmMemoryForTesting(null);
+        const free = Float32Array.from(start);
+        wasmKernel.gemm(transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, free, 0, n, accumulate);
+        expect(bitDifferences(capped, free), `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} accumulate=${accumulate}`).toEqual([]);
+      }
+    }
+  });
+
+  it('training with every buffer on the JS heap (past the memory cap) gives the same weights, bit for bit', async () => {
+    const count = 128;
+    const data = {
+      inputs: Float32Array.from(uniform(count * 784, 7, 0, 1)),
+      labels: Int32Array.from({ length: count }, (_, i) => (i * 3) % 10),
+      count,
+    };
+    const train = async () => {
+      const trainer = Trainer.create(MLP_SPEC, { seed: 9, optimizer: { type: 'adam', learningRate: 0.001 } });
+      await trainer.fit(data, { epochs: 1, batchSize: 64 });
+      return trainer.model.parameters.map((p) => Float32Array.from(p.param.value));
+    };
+    limitWasmMemoryForTesting(0);
+    const capped = await train();
+    limitWasmMemoryForTesting(null);
+    const free = await train();
+    capped.forEach((values, i) => expect(bitDifferences(values, free[i]), `parameter ${i}`).toEqual([]));
+  });
+});
