@@ -5,8 +5,10 @@
 // panels (contiguous, zero-padded), and a 4x8 register-blocked micro-kernel walks op(A) in place (4
 // rows at a time, either storage order) against each panel, with an optional bias + relu epilogue.
 // Then the convolution and layer helpers: im2col (both layouts), col2im, bias + relu, relu backward,
-// the bias gradient and max pooling. Plain SIMD only (mul + add: Node 20 has no fused multiply-add
-// without a flag), so results are the same on every machine.
+// the bias gradient and max pooling. Built twice (scripts/build-wasm.ts): with plain SIMD (mul + add,
+// the same results on every machine) and with relaxed SIMD, where the micro-kernel's multiply-add is
+// f32x4.relaxed_madd (one fused multiply-add where the CPU has FMA; Node 20 needs
+// --experimental-wasm-relaxed-simd). Only the micro-kernel differs between the two builds.
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -133,6 +135,13 @@ function packSliver(a: usize, rowStride: usize, colStride: usize, mr: i32, kc: i
   }
 }
 
+/** acc + a·b: fused in the relaxed build (ASC_FEATURE_RELAXED_SIMD is a compile-time constant). */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 /**
  * The 4x8 tile of C at `c` (row stride `ldcBytes`) = (or +=) Σ_p A(r, p) · panel(p, 0..8): eight f32x4
  * accumulators, two panel loads and four broadcasts per step. Every tile sums over p in the same
@@ -154,17 +163,17 @@ function micro4x8(
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let x = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(pa + rowStride);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(pa + r2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(pa + r3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     pa += colStride;
     pb += 32;
   }

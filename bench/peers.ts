@@ -6,8 +6,9 @@
 // BENCH_PEERS=pytorch,onnxruntime to run only some peers. Then the speed goals of issue 11, met or not.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { enableWasmFeatures } from '../src/process-lifecycle.js';
 import { cpus } from 'node:os';
-import { wasmSimdAvailable } from '../src/engine/index.js';
+import { getKernel, wasmKernel } from '../src/engine/index.js';
 import { loadMnist } from '../test/helpers/mnist.js';
 import { convnet } from './peers/convnetjs.js';
 import { median, WORKLOADS, type Contender } from './peers/harness.js';
@@ -16,6 +17,9 @@ import { ours } from './peers/ours.js';
 import { pytorch } from './peers/pytorch.js';
 import { tfjs } from './peers/tfjs.js';
 
+// The service's default configuration: what its processes enable (relaxed SIMD unless WASM_RELAXED_SIMD=0).
+enableWasmFeatures();
+const ourKernel = getKernel();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 /** BENCH_ONLY=gemm,cnnInfer runs only those workloads (while tuning). */
@@ -25,8 +29,10 @@ const workloads = WORKLOADS.filter((w) => !ONLY || ONLY.includes(w.id));
 const { train } = loadMnist();
 const PEERS = process.env.BENCH_PEERS?.split(',') ?? null;
 const torch = !PEERS || PEERS.includes('pytorch') ? await pytorch(train) : null;
-const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet()]
-  .filter((c) => c.name === 'ours' || !PEERS || PEERS.includes(c.name));
+// 'ours-simd128' (only when BENCH_PEERS names it): ours on the plain-SIMD build, to measure in the same
+// run what relaxed SIMD contributes.
+const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(), ours('ours-simd128', wasmKernel)]
+  .filter((c) => c.name === 'ours' || (!PEERS && c.name !== 'ours-simd128') || PEERS?.includes(c.name));
 const samples = new Map<string, number[]>();
 const key = (workload: string, contender: string) => `${workload}/${contender}`;
 
@@ -85,7 +91,7 @@ const lines = rows.map((row) => [
   }),
 ]);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
-console.log(`\nnpm run bench: median of ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement; ${machine}; kernel ${wasmSimdAvailable() ? 'wasm-simd' : 'typescript'}`);
+console.log(`\nnpm run bench: median of ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement; ${machine}; kernel ${ourKernel.name}`);
 console.log('ratios: speed-up of ours over the peer, median of the per-round ratios (>1: ours is faster; for latency, peer time / our time)\n');
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);

@@ -6,8 +6,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  getKernel, Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
+  getKernel, Model, setKernel, Trainer, typescriptKernel, wasmSimdAvailable, type MatMulKernel,
 } from '../../src/engine/index.js';
+import { SIMD_KERNEL as wasmKernel } from '../helpers/kernel.js';
 import { col2im, im2col } from '../../src/engine/kernels/im2col.js';
 import type { Window2d } from '../../src/engine/kernels/window2d.js';
 import { windowGeometry } from '../../src/engine/layers/geometry.js';

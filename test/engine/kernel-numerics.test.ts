@@ -4,7 +4,8 @@
 //   changes a result: gemm never falls back to the reference kernel when staging space runs out.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { Model, setKernel, Trainer, typescriptKernel, wasmKernel } from '../../src/engine/index.js';
+import { getKernel, Model, relaxedSimdAvailable, setKernel, Trainer, typescriptKernel, wasmRelaxedKernel } from '../../src/engine/index.js';
+import { SIMD_KERNEL as wasmKernel } from '../helpers/kernel.js';
 import { limitWasmMemoryForTesting } from '../../src/engine/kernels/wasm-kernel.js';
 import { MLP_SPEC } from '../helpers/mnist.js';
 import { uniform } from './engine-helpers.js';
@@ -121,5 +122,35 @@ describe('results do not depend on where buffers live (issue 10, finding 9)', ()
     limitWasmMemoryForTesting(null);
     const free = await train();
     capped.forEach((values, i) => expect(bitDifferences(values, free[i]), `parameter ${i}`).toEqual([]));
+  });
+});
+
+describe('the kernel matrix (issue 11: relaxed SIMD is feature-detected and recorded)', () => {
+  it('runs the build its entry asks for, and a checkpoint records that build and the thread count', () => {
+    const relaxed = process.env.KERNEL === 'wasm-relaxed-simd';
+    expect(relaxedSimdAvailable()).toBe(relaxed);
+    expect(getKernel().name).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
+    // Without the runtime's support the relaxed kernel is the plain one and says so.
+    expect(wasmRelaxedKernel.name).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
+    const bytes = Trainer.create(MLP_SPEC, { seed: 1, optimizer: { type: 'sgd' } }).checkpoint();
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as { __metadata__: Record<string, string> };
+    const text = Object.values(header.__metadata__).join(' ');
+    expect(text).toContain(`"kernel":"${getKernel().name}"`);
+    expect(text).toContain('"threads":1');
+  });
+
+  it('the relaxed build gives the same bits run after run (determinism per kernel and machine)', async () => {
+    const count = 64;
+    const data = { inputs: Float32Array.from(uniform(count * 784, 8, 0, 1)), labels: Int32Array.from({ length: count }, (_, i) => i % 10), count };
+    const train = async () => {
+      setKernel(wasmRelaxedKernel);
+      const trainer = Trainer.create(MLP_SPEC, { seed: 3, optimizer: { type: 'adam', learningRate: 0.001 } });
+      await trainer.fit(data, { epochs: 1, batchSize: 32 });
+      return trainer.model.parameters.map((p) => Float32Array.from(p.param.value));
+    };
+    const first = await train();
+    const second = await train();
+    first.forEach((values, i) => expect(bitDifferences(second[i], values), `parameter ${i}`).toEqual([]));
   });
 });

@@ -13,7 +13,7 @@
 
 import type { Float } from '../tensor.js';
 import { typescriptKernel } from './gemm.js';
-import { GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
 import { col2im, im2col } from './im2col.js';
 import type { MatMulKernel } from './matmul-kernel.js';
 import type { Window2d } from './window2d.js';
@@ -92,6 +92,8 @@ interface Block {
 
 class WasmRuntime {
   readonly exports: KernelExports;
+  /** The relaxed-SIMD build on the same memory, where this runtime accepts it (else null). */
+  readonly relaxed: KernelExports | null;
   private readonly memory: WasmMemory;
   /** Every SharedArrayBuffer object this memory has handed out (a new one after each growth). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -104,10 +106,14 @@ class WasmRuntime {
   /** TILE_FLOATS floats that are always there for the tiled gemm. */
   private readonly tiles: number;
 
-  constructor(bytes: Uint8Array, api: WasmApi) {
+  constructor(bytes: Uint8Array, relaxedBytes: Uint8Array, api: WasmApi) {
     this.memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const instance = new api.Instance(new api.Module(bytes), { env: { memory: this.memory } });
     this.exports = instance.exports as KernelExports;
+    // Both builds share one memory (and one scratch block: a thread runs one product at a time).
+    this.relaxed = api.validate(relaxedBytes)
+      ? new api.Instance(new api.Module(relaxedBytes), { env: { memory: this.memory } }).exports as KernelExports
+      : null;
     this.heap = this.view();
     this.top = RESERVED;
     this.scratch = this.claim(this.exports.scratchBytes())!.at;
@@ -195,8 +201,9 @@ class WasmRuntime {
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
-    c: Float32Array, cOff: number, ldc: number, accumulate: boolean, biasAt = 0, yAt = 0,
+    c: Float32Array, cOff: number, ldc: number, accumulate: boolean, fused: boolean, biasAt = 0, yAt = 0,
   ): boolean {
+    const module = fused && this.relaxed ? this.relaxed : this.exports;
     const aLength = spanOf(transA ? k : m, transA ? m : k, lda);
     const bLength = spanOf(transB ? n : k, transB ? k : n, ldb);
     const cLength = spanOf(m, n, ldc);
@@ -208,7 +215,7 @@ class WasmRuntime {
     const base = this.stage(aBytes + bBytes + (cHere ? 0 : cLength * 4));
     if (base === null) {
       if (biasAt || yAt) return false;
-      this.tiledGemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      this.tiledGemm(module, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return true;
     }
     const heap = this.current();
@@ -219,7 +226,7 @@ class WasmRuntime {
     if (!bHere) heap.set(b.subarray(bOff, bOff + bLength), bAt >> 2);
     // Rows of C with gaps between them (ldc > n) must keep the gaps' values: copy C in as well.
     if (!cHere && (accumulate || ldc !== n)) heap.set(c.subarray(cOff, cOff + cLength), cAt >> 2);
-    this.exports.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
+    module.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
     if (!cHere) c.set(heap.subarray(cAt >> 2, (cAt >> 2) + cLength), cOff);
     return true;
   }
@@ -230,7 +237,7 @@ class WasmRuntime {
    * copying the blocks that live outside this memory into the tile area.
    */
   private tiledGemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    module: KernelExports, transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
     c: Float32Array, cOff: number, ldc: number, accumulate: boolean,
   ): void {
@@ -259,7 +266,7 @@ class WasmRuntime {
           const bStart = bOff + (transB ? j0 * ldb + p0 : p0 * ldb + j0);
           const [bRows, bCols] = transB ? [nc, kc] : [kc, nc];
           const bAt = bHere ? b.byteOffset + bStart * 4 : this.copyIn(b, bStart, ldb, bRows, bCols, bTile);
-          this.exports.gemm(+transA, +transB, mc, nc, kc, aAt, aHere ? lda : aCols, bAt, bHere ? ldb : bCols, cAt, cLd,
+          module.gemm(+transA, +transB, mc, nc, kc, aAt, aHere ? lda : aCols, bAt, bHere ? ldb : bCols, cAt, cLd,
             +(accumulate || p0 > 0), this.scratch, 0, 0);
         }
         if (!cHere) {
@@ -327,7 +334,7 @@ function wasm(): WasmRuntime | null {
     const bytes = decodeBase64(GEMM_WASM_BASE64);
     if (wasmApi !== undefined && typeof FinalizationRegistry === 'function' && wasmApi.validate(bytes)) {
       try {
-        runtime = new WasmRuntime(bytes, wasmApi);
+        runtime = new WasmRuntime(bytes, decodeBase64(GEMM_RELAXED_WASM_BASE64), wasmApi);
       } catch {
         runtime = null; // e.g. no shared memory in this runtime: the reference kernel takes over
       }
@@ -346,30 +353,47 @@ export function wasmSimdAvailable(): boolean {
   return wasm() !== null;
 }
 
-export const wasmKernel: MatMulKernel = {
-  /** What checkpoints record: where WebAssembly is unavailable, every call runs the reference. */
-  get name() {
-    return wasmSimdAvailable() ? 'wasm-simd' : 'typescript';
-  },
-  gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate) {
-    if (m === 0 || n === 0) return;
-    const fast = m >= MIN_ROWS && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
-      && wasm()?.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-    if (!fast) typescriptKernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-  },
-  gemmBiasRelu(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, y) {
-    const w = wasm();
-    const cAt = w?.address(c) ?? -1, biasAt = w?.address(bias) ?? -1, yAt = w?.address(y) ?? -1;
-    if (cAt < 0 || biasAt < 0 || yAt < 0 || !(a instanceof Float32Array && b instanceof Float32Array)) return false;
-    const cOffAt = cAt + cOff * 4;
-    const yOffAt = y ? yAt + cOff * 4 : 0;
-    if (m >= MIN_ROWS && n > 0) return w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, biasAt, yOffAt);
-    // Too few rows for the WebAssembly product: the reference product, then the fused step alone.
-    if (ldc !== n) return false;
-    typescriptKernel.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
-    w!.exports.biasRelu(cOffAt, biasAt, m, n, yOffAt);
-    return true;
-  },
+/**
+ * True when the relaxed-SIMD build runs here (Node 20: started with --experimental-wasm-relaxed-simd,
+ * or v8.setFlagsFromString before the engine's first product, as the service's processes do).
+ */
+export function relaxedSimdAvailable(): boolean {
+  return wasm()?.relaxed != null;
+}
+
+/** The plain-SIMD kernel or, `fused`, the relaxed-SIMD one; they differ only in gemm's multiply-add. */
+function simdKernel(fused: boolean): MatMulKernel {
+  return {
+    /** What checkpoints record: the build that actually runs (the reference where WebAssembly is unavailable). */
+    get name() {
+      if (!wasmSimdAvailable()) return 'typescript';
+      return fused && relaxedSimdAvailable() ? 'wasm-relaxed-simd' : 'wasm-simd';
+    },
+    gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate) {
+      if (m === 0 || n === 0) return;
+      const fast = m >= MIN_ROWS && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+        && wasm()?.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fused);
+      if (!fast) typescriptKernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    },
+    gemmBiasRelu(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, y) {
+      const w = wasm();
+      const cAt = w?.address(c) ?? -1, biasAt = w?.address(bias) ?? -1, yAt = w?.address(y) ?? -1;
+      if (cAt < 0 || biasAt < 0 || yAt < 0 || !(a instanceof Float32Array && b instanceof Float32Array)) return false;
+      const cOffAt = cAt + cOff * 4;
+      const yOffAt = y ? yAt + cOff * 4 : 0;
+      if (m >= MIN_ROWS && n > 0) return w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, fused, biasAt, yOffAt);
+      // Too few rows for the WebAssembly product: the reference product, then the fused step alone.
+      if (ldc !== n) return false;
+      typescriptKernel.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+      w!.exports.biasRelu(cOffAt, biasAt, m, n, yOffAt);
+      return true;
+    },
+    ...elementWise,
+  };
+}
+
+/** Everything but gemm: the same code in both builds (bit-identical to the reference). */
+const elementWise: Omit<MatMulKernel, 'name' | 'gemm' | 'gemmBiasRelu'> = {
   allocateFloat32(length) {
     return wasm()?.allocate(length) ?? new Float32Array(length);
   },
@@ -424,3 +448,12 @@ export const wasmKernel: MatMulKernel = {
     return true;
   },
 };
+
+/** The plain-SIMD kernel: the same results on every machine (mul + add). */
+export const wasmKernel: MatMulKernel = simdKernel(false);
+/**
+ * The relaxed-SIMD kernel: gemm's multiply-add fused where the CPU has FMA (the same bits run after run
+ * on one machine; another CPU may round differently, so checkpoints record it). Where relaxed SIMD is
+ * unavailable it is the plain kernel, and says so in its name.
+ */
+export const wasmRelaxedKernel: MatMulKernel = simdKernel(true);
