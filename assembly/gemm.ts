@@ -82,6 +82,70 @@ export function gemm(
   }
 }
 
+/**
+ * gemm for a few rows (batch-1 inference) with B stored k x n: no packing, B streamed in place, 16
+ * columns at a time. Every element of C gets exactly the arithmetic gemm gives it (sums over p from
+ * zero within each KC-deep block, the block's sum added to C, the same multiply-add), so a row's result
+ * is bit-identical whether it is multiplied alone or inside a larger product.
+ */
+export function gemv(
+  transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool,
+): void {
+  const aRow: usize = transA ? 4 : <usize>lda * 4;
+  const aCol: usize = transA ? <usize>lda * 4 : 4;
+  const bRow: usize = <usize>ldb * 4;
+  for (let i = 0; i < m; i++) {
+    const cRow = c + <usize>(i * ldc) * 4;
+    const aBase = a + <usize>i * aRow;
+    if (k == 0) {
+      if (!accumulate) memory.fill(cRow, 0, <usize>(n * 4));
+      continue;
+    }
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const cAt = cRow + <usize>(j * 4);
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        const p1 = min(p0 + KC, k);
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = aBase + <usize>p0 * aCol;
+        let pb = b + <usize>p0 * bRow + <usize>(j * 4);
+        for (let p = p0; p < p1; p++) {
+          const x = v128.load32_splat(pa);
+          s0 = madd(x, v128.load(pb), s0);
+          s1 = madd(x, v128.load(pb, 16), s1);
+          s2 = madd(x, v128.load(pb, 32), s2);
+          s3 = madd(x, v128.load(pb, 48), s3);
+          pa += aCol;
+          pb += bRow;
+        }
+        if (accumulate || p0 > 0) {
+          s0 = f32x4.add(s0, v128.load(cAt)); s1 = f32x4.add(s1, v128.load(cAt, 16));
+          s2 = f32x4.add(s2, v128.load(cAt, 32)); s3 = f32x4.add(s3, v128.load(cAt, 48));
+        }
+        v128.store(cAt, s0); v128.store(cAt, s1, 16); v128.store(cAt, s2, 32); v128.store(cAt, s3, 48);
+      }
+    }
+    // The last columns one at a time, in lane 0 of a vector: the same multiply-add as the lanes above.
+    for (; j < n; j++) {
+      const cAt = cRow + <usize>(j * 4);
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        const p1 = min(p0 + KC, k);
+        let s = f32x4.splat(0);
+        let pa = aBase + <usize>p0 * aCol;
+        let pb = b + <usize>p0 * bRow + <usize>(j * 4);
+        for (let p = p0; p < p1; p++) {
+          s = madd(v128.load32_splat(pa), v128.load32_zero(pb), s);
+          pa += aCol;
+          pb += bRow;
+        }
+        let v = f32x4.extract_lane(s, 0);
+        if (accumulate || p0 > 0) v = load<f32>(cAt) + v;
+        store<f32>(cAt, v);
+      }
+    }
+  }
+}
+
 /** op(B)[p0 .. p0+kc, j0 .. j0+nc] into 8-column panels: panel q holds kc rows of 8, zero-padded. */
 function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, out: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {

@@ -92,6 +92,7 @@ const lines = rows.map((row) => [
 ]);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
 console.log(`\nnpm run bench: median of ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement; ${machine}; kernel ${ourKernel.name}`);
+if (torch?.version) console.log(`pytorch ${torch.version}`);
 console.log('ratios: speed-up of ours over the peer, median of the per-round ratios (>1: ours is faster; for latency, peer time / our time)\n');
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);

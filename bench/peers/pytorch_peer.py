@@ -99,7 +99,10 @@ WORKLOADS = {
     "mlpLatency": lambda s: 1e6 / inference(mlp, False, 1, 1, s),
 }
 
-print(json.dumps({"ready": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+# Which BLAS torch's matrix products run on (Debian's build links libblas.so.3: the reference netlib
+# BLAS, about 1 GFLOP/s, unless OpenBLAS provides it), reported next to the figures.
+blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() and ".so" in line})
+print(json.dumps({"ready": torch.__version__, "threads": torch.get_num_threads(), "blas": blas}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
     try:

@@ -154,3 +154,37 @@ describe('the kernel matrix (issue 11: relaxed SIMD is feature-detected and reco
     first.forEach((values, i) => expect(bitDifferences(second[i], values), `parameter ${i}`).toEqual([]));
   });
 });
+
+describe('few-row products (batch-1 inference) skip packing but not a bit of the arithmetic', () => {
+  it('rows multiplied alone give the bits they get inside a larger product (every k block, transA, accumulate, tails)', () => {
+    for (const [n, k] of [[128, 784], [10, 64], [37, 600], [5, 3]]) {
+      for (const transA of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const m = 6;
+          const lda = transA ? m : k;
+          const a = resident(uniform(m * k, n + k));
+          const b = resident(uniform(k * n, n));
+          const start = uniform(m * n, 11);
+          const whole = resident(start);
+          wasmKernel.gemm(transA, false, m, n, k, a, 0, lda, b, 0, n, whole, 0, n, accumulate);
+          for (const rows of [1, 2, 3]) {
+            const part = resident(start.slice(0, rows * n));
+            // The first `rows` rows of op(A): the same storage, fewer rows.
+            wasmKernel.gemm(transA, false, rows, n, k, a, 0, lda, b, 0, n, part, 0, n, accumulate);
+            expect(bitDifferences(part, whole.subarray(0, rows * n)), `${rows} of ${m} rows, ${n}x${k} transA=${transA} accumulate=${accumulate}`).toEqual([]);
+          }
+        }
+      }
+    }
+  });
+
+  it('a digit predicted alone gets the bits it gets in a batch of 64', () => {
+    const model = Model.build(MLP_SPEC, { seed: 4 });
+    const inputs = Float32Array.from(uniform(64 * 784, 12, 0, 1));
+    const batch = Float32Array.from(model.predict(inputs, 64));
+    for (const i of [0, 17, 63]) {
+      const alone = Float32Array.from(model.predict(inputs.subarray(i * 784, (i + 1) * 784), 1));
+      expect(bitDifferences(alone, batch.subarray(i * 10, (i + 1) * 10)), `digit ${i}`).toEqual([]);
+    }
+  });
+});

@@ -3,9 +3,10 @@
 // gradient and max pooling, plus an allocator that places the engine's float32 buffers
 // (weights, gradients, activations, scratch) in the module's memory, so the hot path hands the module
 // pointers instead of copying. An operand that lives elsewhere (a caller's array) is copied into a
-// staging area and back. Float64 work (gradient checks) and products with fewer than 4 rows (batch-1
-// inference, where packing would cost more than it saves) go to the TypeScript reference; the choice
-// depends only on types and shapes, so runs stay deterministic.
+// staging area and back. Products with fewer than 4 rows (batch-1 inference, where packing would cost
+// more than it saves) run gemv, bit-identical to the packed product; float64 work (gradient checks) and
+// few-row products with B transposed go to the TypeScript reference. The choice depends only on types
+// and shapes, so runs stay deterministic.
 //
 // The memory is shared (a SharedArrayBuffer) only because views of a shared memory stay valid when it
 // grows; nothing here uses threads. Freed buffers are found with a FinalizationRegistry and reused;
@@ -43,6 +44,7 @@ interface KernelExports {
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
     accumulate: number, scratch: number, bias: number, y: number,
   ): void;
+  gemv(transA: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   im2col(x: number, ...rest: [...WindowArgs, number]): void;
   col2im(dcols: number, ...rest: [...WindowArgs, number]): void;
   biasRelu(z: number, bias: number, rows: number, width: number, y: number): void;
@@ -54,7 +56,10 @@ interface KernelExports {
   maxPoolBackward(x: number, grad: number, ...rest: [...WindowArgs, number]): void;
 }
 
-/** Products with fewer rows than one micro-kernel tile (batch-1 inference) go to the reference. */
+/**
+ * Products with fewer rows than one micro-kernel tile (batch-1 inference) skip B's packing: gemv when B
+ * is stored k x n (dense forward), the reference otherwise (rare: training batches under 4 samples).
+ */
 const MIN_ROWS = 4;
 /** Bytes at the bottom of memory left to the module (it has no data segments or stack). */
 const RESERVED = 1024;
@@ -226,7 +231,9 @@ class WasmRuntime {
     if (!bHere) heap.set(b.subarray(bOff, bOff + bLength), bAt >> 2);
     // Rows of C with gaps between them (ldc > n) must keep the gaps' values: copy C in as well.
     if (!cHere && (accumulate || ldc !== n)) heap.set(c.subarray(cOff, cOff + cLength), cAt >> 2);
-    module.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
+    // A few rows (batch-1 inference) without packing; the same bits as the packed product (see gemv).
+    if (m < MIN_ROWS && !transB && !biasAt && !yAt) module.gemv(+transA, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate);
+    else module.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
     if (!cHere) c.set(heap.subarray(cAt >> 2, (cAt >> 2) + cLength), cOff);
     return true;
   }
@@ -371,7 +378,7 @@ function simdKernel(fused: boolean): MatMulKernel {
     },
     gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate) {
       if (m === 0 || n === 0) return;
-      const fast = m >= MIN_ROWS && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+      const fast = (m >= MIN_ROWS || !transB) && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
         && wasm()?.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fused);
       if (!fast) typescriptKernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     },
@@ -382,9 +389,9 @@ function simdKernel(fused: boolean): MatMulKernel {
       const cOffAt = cAt + cOff * 4;
       const yOffAt = y ? yAt + cOff * 4 : 0;
       if (m >= MIN_ROWS && n > 0) return w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, fused, biasAt, yOffAt);
-      // Too few rows for the WebAssembly product: the reference product, then the fused step alone.
+      // A few rows: gemv, then the fused step alone (the same arithmetic as the epilogue).
       if (ldc !== n) return false;
-      typescriptKernel.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+      w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, fused);
       w!.exports.biasRelu(cOffAt, biasAt, m, n, yOffAt);
       return true;
     },
