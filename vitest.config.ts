@@ -9,7 +9,7 @@ const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // include is per project below: a project that extends this config would add to it, not replace it.
     exclude: ['test/**/*.slow.test.ts', 'test/**/*.faults.test.ts', 'test/**/*.docker.test.ts', 'test/**/*.browser.test.ts', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/kernel-setup.ts'],
@@ -17,7 +17,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: 'wasm-simd' } },
+      { extends: true, test: { name: 'wasm-simd', include: ['test/**/*.test.ts'] } },
       {
         extends: true,
         test: {
