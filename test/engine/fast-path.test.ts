@@ -6,8 +6,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  getKernel, Model, setKernel, Trainer, typescriptKernel, wasmKernel, wasmSimdAvailable, type MatMulKernel,
+  getKernel, Model, setKernel, Trainer, typescriptKernel, wasmSimdAvailable, type MatMulKernel,
 } from '../../src/engine/index.js';
+import { SIMD_KERNEL as wasmKernel } from '../helpers/kernel.js';
 import { col2im, im2col } from '../../src/engine/kernels/im2col.js';
 import type { Window2d } from '../../src/engine/kernels/window2d.js';
 import { windowGeometry } from '../../src/engine/layers/geometry.js';
@@ -147,8 +148,8 @@ describe('im2col, col2im and max pooling: bit-identical to the reference', () =>
 describe('fused bias + relu, relu backward and the bias gradient against the reference', () => {
   it('dense layers with relu, linear and no bias, at widths that are not multiples of 4 or 8', () => {
     for (const [units, activation, useBias] of [[7, 'relu', true], [16, 'relu', false], [5, 'linear', true], [12, 'relu', true], [9, 'linear', false]] as const) {
-      // 3 rows: the product goes to the reference, so the fused steps alone differ (bit-identical).
-      // 13 rows: the WebAssembly product with the bias + relu epilogue inside it (close).
+      // 3 rows: gemv then the fused step; dx = dz·Wᵀ (B transposed) goes to the reference product, so
+      // it shows relu's backward step bit for bit. 13 rows: the packed product with its epilogue (close).
       for (const rows of [3, 13]) {
         const spec = { input: [9], layers: [{ type: 'dense', units, activation, useBias, biasInitializer: 'glorotUniform' }], loss: 'mse' };
         const run = (kernel: MatMulKernel) => {
@@ -165,8 +166,7 @@ describe('fused bias + relu, relu backward and the bias gradient against the ref
         const actual = run(wasmKernel);
         const what = `dense ${units} ${activation} bias=${useBias} rows=${rows}`;
         if (rows < 4) {
-          sameBits(actual.y, expected.y, `${what} forward`);
-          // dx = dz·Wᵀ has 3 rows (reference product), so it shows the relu backward step bit for bit.
+          close(actual.y, expected.y, 1e-5, `${what} forward`);
           sameBits(actual.dx, expected.dx, `${what} input gradient`);
         } else {
           close(actual.y, expected.y, 1e-5, `${what} forward`);

@@ -3,9 +3,10 @@
 // gradient and max pooling, plus an allocator that places the engine's float32 buffers
 // (weights, gradients, activations, scratch) in the module's memory, so the hot path hands the module
 // pointers instead of copying. An operand that lives elsewhere (a caller's array) is copied into a
-// staging area and back. Float64 work (gradient checks) and products with fewer than 4 rows (batch-1
-// inference, where packing would cost more than it saves) go to the TypeScript reference; the choice
-// depends only on types and shapes, so runs stay deterministic.
+// staging area and back. Products with fewer than 4 rows (batch-1 inference, where packing would cost
+// more than it saves) run gemv, bit-identical to the packed product; float64 work (gradient checks) and
+// few-row products with B transposed go to the TypeScript reference. The choice depends only on types
+// and shapes, so runs stay deterministic.
 //
 // The memory is shared (a SharedArrayBuffer) only because views of a shared memory stay valid when it
 // grows; nothing here uses threads. Freed buffers are found with a FinalizationRegistry and reused;
@@ -13,7 +14,7 @@
 
 import type { Float } from '../tensor.js';
 import { typescriptKernel } from './gemm.js';
-import { GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
 import { col2im, im2col } from './im2col.js';
 import type { MatMulKernel } from './matmul-kernel.js';
 import type { Window2d } from './window2d.js';
@@ -35,12 +36,15 @@ type WindowArgs = [batch: number, inH: number, inW: number, channels: number, kH
   strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number];
 
 interface KernelExports {
+  /** The module's depth block (an exported global). */
+  readonly KC: { readonly value: number };
   scratchBytes(): number;
   gemm(
     transA: number, transB: number, m: number, n: number, k: number,
     a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
     accumulate: number, scratch: number, bias: number, y: number,
   ): void;
+  gemv(transA: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   im2col(x: number, ...rest: [...WindowArgs, number]): void;
   col2im(dcols: number, ...rest: [...WindowArgs, number]): void;
   biasRelu(z: number, bias: number, rows: number, width: number, y: number): void;
@@ -52,7 +56,10 @@ interface KernelExports {
   maxPoolBackward(x: number, grad: number, ...rest: [...WindowArgs, number]): void;
 }
 
-/** Products with fewer rows than one micro-kernel tile (batch-1 inference) go to the reference. */
+/**
+ * Products with fewer rows than one micro-kernel tile (batch-1 inference) skip B's packing: gemv when B
+ * is stored k x n (dense forward), the reference otherwise (rare: training batches under 4 samples).
+ */
 const MIN_ROWS = 4;
 /** Bytes at the bottom of memory left to the module (it has no data segments or stack). */
 const RESERVED = 1024;
@@ -60,13 +67,27 @@ const PAGE = 65536;
 /** The most a WebAssembly memory can hold (4 GiB). */
 const MAX_PAGES = 65536;
 /**
- * Past this much WebAssembly memory, new buffers go to the JS heap (correct, only slower: operands are
- * copied in). Freed buffers return to the free lists only when the garbage collector finds their
+ * Past this much WebAssembly memory, new buffers go to the JS heap (correct and bit-identical, only
+ * slower: operands are copied in, block by block when even staging space cannot be had). Freed buffers return to the free lists only when the garbage collector finds their
  * arrays unreachable, and views of WebAssembly memory weigh nothing on the JS heap, so a thread that
  * builds model after model would seldom collect and the memory would only grow. Buffers on the JS heap
  * do count, so past the cap collections come, the free lists refill, and new buffers move back in.
  */
 const SOFT_CAP_PAGES = 8192; // 512 MiB
+/** The cap in force (tests lower it to reproduce a full memory without filling 512 MiB). */
+let softCapBytes = SOFT_CAP_PAGES * PAGE;
+
+/**
+ * Blocks of the tiled gemm (operands that cannot be staged whole): a MC x KC block of op(A), a KC x NC
+ * block of op(B) and a MC x NC block of C, in a staging area claimed once when the module starts, so
+ * the WebAssembly product always runs and results never depend on where buffers live. TILE_DEPTH is the
+ * module's own depth block (KC): k is cut where the module cuts it, so every element of C sums the same
+ * products in the same order, with the same partial sums added to C, as the untiled call.
+ */
+const TILE_ROWS = 128;
+const TILE_COLS = 128;
+const TILE_DEPTH = 256;
+const TILE_FLOATS = TILE_ROWS * TILE_DEPTH + TILE_DEPTH * TILE_COLS + TILE_ROWS * TILE_COLS;
 
 /** A memory block: its address and its rounded size (the free-list key). */
 interface Block {
@@ -76,6 +97,8 @@ interface Block {
 
 class WasmRuntime {
   readonly exports: KernelExports;
+  /** The relaxed-SIMD build on the same memory, where this runtime accepts it (else null). */
+  readonly relaxed: KernelExports | null;
   private readonly memory: WasmMemory;
   /** Every SharedArrayBuffer object this memory has handed out (a new one after each growth). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -85,14 +108,29 @@ class WasmRuntime {
   private readonly released = new FinalizationRegistry<Block>((block) => this.release(block));
   private readonly scratch: number;
   private staging: Block | null = null;
+  /** TILE_FLOATS floats that are always there for the tiled gemm. */
+  private readonly tiles: number;
 
-  constructor(bytes: Uint8Array, api: WasmApi) {
+  constructor(bytes: Uint8Array, relaxedBytes: Uint8Array, api: WasmApi) {
     this.memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     const instance = new api.Instance(new api.Module(bytes), { env: { memory: this.memory } });
     this.exports = instance.exports as KernelExports;
+    // Both builds share one memory (and one scratch block: a thread runs one product at a time).
+    this.relaxed = api.validate(relaxedBytes)
+      ? new api.Instance(new api.Module(relaxedBytes), { env: { memory: this.memory } }).exports as KernelExports
+      : null;
     this.heap = this.view();
     this.top = RESERVED;
     this.scratch = this.claim(this.exports.scratchBytes())!.at;
+    this.tiles = this.claim(TILE_FLOATS * 4)!.at;
+    if (this.exports.KC.value !== TILE_DEPTH) throw new Error(`gemm module blocks k by ${this.exports.KC.value}, not ${TILE_DEPTH}`);
+  }
+
+  /** Tests: a lower soft cap (bytes of blocks; null restores the default), and no staging block kept. */
+  limitForTesting(bytes: number | null): void {
+    softCapBytes = bytes ?? SOFT_CAP_PAGES * PAGE;
+    if (this.staging) this.release(this.staging);
+    this.staging = null;
   }
 
   private view(): Float32Array {
@@ -113,10 +151,10 @@ class WasmRuntime {
     const reused = this.free.get(size)?.pop();
     if (reused !== undefined) return { at: reused, bytes: size };
     const end = this.top + size;
+    if (end > Math.min(softCapBytes, MAX_PAGES * PAGE)) return null;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > Math.min(SOFT_CAP_PAGES, MAX_PAGES)) return null;
       try {
         this.memory.grow(pages);
       } catch {
@@ -160,14 +198,17 @@ class WasmRuntime {
   }
 
   /**
-   * False when the operands do not fit in memory (the caller falls back to the reference). `biasAt`
-   * and `yAt` (byte addresses, 0: none) select the fused epilogue; C must then live in this memory.
+   * `biasAt` and `yAt` (byte addresses, 0: none) select the fused epilogue; C must then live in this
+   * memory. Operands that live elsewhere are staged whole when there is room, else block by block
+   * (tiledGemm, same bits). False only with an epilogue whose operands cannot be staged whole (the
+   * caller then multiplies and applies the epilogue as separate steps, again the same bits).
    */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
-    c: Float32Array, cOff: number, ldc: number, accumulate: boolean, biasAt = 0, yAt = 0,
+    c: Float32Array, cOff: number, ldc: number, accumulate: boolean, fused: boolean, biasAt = 0, yAt = 0,
   ): boolean {
+    const module = fused && this.relaxed ? this.relaxed : this.exports;
     const aLength = spanOf(transA ? k : m, transA ? m : k, lda);
     const bLength = spanOf(transB ? n : k, transB ? k : n, ldb);
     const cLength = spanOf(m, n, ldc);
@@ -177,7 +218,11 @@ class WasmRuntime {
     const aBytes = aHere ? 0 : align(aLength * 4);
     const bBytes = bHere ? 0 : align(bLength * 4);
     const base = this.stage(aBytes + bBytes + (cHere ? 0 : cLength * 4));
-    if (base === null) return false;
+    if (base === null) {
+      if (biasAt || yAt) return false;
+      this.tiledGemm(module, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return true;
+    }
     const heap = this.current();
     const aAt = aHere ? a.byteOffset + aOff * 4 : base;
     const bAt = bHere ? b.byteOffset + bOff * 4 : base + aBytes;
@@ -186,9 +231,64 @@ class WasmRuntime {
     if (!bHere) heap.set(b.subarray(bOff, bOff + bLength), bAt >> 2);
     // Rows of C with gaps between them (ldc > n) must keep the gaps' values: copy C in as well.
     if (!cHere && (accumulate || ldc !== n)) heap.set(c.subarray(cOff, cOff + cLength), cAt >> 2);
-    this.exports.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
+    // A few rows (batch-1 inference) without packing; the same bits as the packed product (see gemv).
+    if (m < MIN_ROWS && !transB && !biasAt && !yAt) module.gemv(+transA, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate);
+    else module.gemm(+transA, +transB, m, n, k, aAt, lda, bAt, ldb, cAt, ldc, +accumulate, this.scratch, biasAt, yAt);
     if (!cHere) c.set(heap.subarray(cAt >> 2, (cAt >> 2) + cLength), cOff);
     return true;
+  }
+
+  /**
+   * gemm for operands that cannot be staged whole: C block by block (TILE_ROWS x TILE_COLS), each
+   * summed over k in TILE_DEPTH steps (the first overwrites or accumulates as asked, the rest add),
+   * copying the blocks that live outside this memory into the tile area.
+   */
+  private tiledGemm(
+    module: KernelExports, transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
+    c: Float32Array, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    if (k === 0) {
+      if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+      return;
+    }
+    const aTile = this.tiles;
+    const bTile = aTile + TILE_ROWS * TILE_DEPTH * 4;
+    const cTile = bTile + TILE_DEPTH * TILE_COLS * 4;
+    const aHere = this.resident(a), bHere = this.resident(b), cHere = this.resident(c);
+    for (let i0 = 0; i0 < m; i0 += TILE_ROWS) {
+      const mc = Math.min(TILE_ROWS, m - i0);
+      for (let j0 = 0; j0 < n; j0 += TILE_COLS) {
+        const nc = Math.min(TILE_COLS, n - j0);
+        const cStart = cOff + i0 * ldc + j0;
+        const cAt = cHere ? c.byteOffset + cStart * 4 : cTile;
+        const cLd = cHere ? ldc : nc;
+        if (!cHere && accumulate) this.copyIn(c, cStart, ldc, mc, nc, cTile);
+        for (let p0 = 0; p0 < k; p0 += TILE_DEPTH) {
+          const kc = Math.min(TILE_DEPTH, k - p0);
+          // op(A)[i0.., p0..] is stored at row p0, column i0 when transposed; op(B)[p0.., j0..] likewise.
+          const aStart = aOff + (transA ? p0 * lda + i0 : i0 * lda + p0);
+          const [aRows, aCols] = transA ? [kc, mc] : [mc, kc];
+          const aAt = aHere ? a.byteOffset + aStart * 4 : this.copyIn(a, aStart, lda, aRows, aCols, aTile);
+          const bStart = bOff + (transB ? j0 * ldb + p0 : p0 * ldb + j0);
+          const [bRows, bCols] = transB ? [nc, kc] : [kc, nc];
+          const bAt = bHere ? b.byteOffset + bStart * 4 : this.copyIn(b, bStart, ldb, bRows, bCols, bTile);
+          module.gemm(+transA, +transB, mc, nc, kc, aAt, aHere ? lda : aCols, bAt, bHere ? ldb : bCols, cAt, cLd,
+            +(accumulate || p0 > 0), this.scratch, 0, 0);
+        }
+        if (!cHere) {
+          const heap = this.current();
+          for (let r = 0; r < mc; r++) c.set(heap.subarray((cTile >> 2) + r * nc, (cTile >> 2) + (r + 1) * nc), cStart + r * ldc);
+        }
+      }
+    }
+  }
+
+  /** Copies a rows x cols block (row stride ld) into this memory at byte address `at`, rows packed; returns `at`. */
+  private copyIn(from: Float32Array, start: number, ld: number, rows: number, cols: number, at: number): number {
+    const heap = this.current();
+    for (let r = 0; r < rows; r++) heap.set(from.subarray(start + r * ld, start + r * ld + cols), (at >> 2) + r * cols);
+    return at;
   }
 
   /** The byte address of a float32 buffer in this memory (0 for null), or -1 when it lives elsewhere. */
@@ -241,7 +341,7 @@ function wasm(): WasmRuntime | null {
     const bytes = decodeBase64(GEMM_WASM_BASE64);
     if (wasmApi !== undefined && typeof FinalizationRegistry === 'function' && wasmApi.validate(bytes)) {
       try {
-        runtime = new WasmRuntime(bytes, wasmApi);
+        runtime = new WasmRuntime(bytes, decodeBase64(GEMM_RELAXED_WASM_BASE64), wasmApi);
       } catch {
         runtime = null; // e.g. no shared memory in this runtime: the reference kernel takes over
       }
@@ -250,35 +350,57 @@ function wasm(): WasmRuntime | null {
   return runtime;
 }
 
+/** Tests only: lowers the soft cap on WebAssembly memory to `bytes` of blocks (null: the default). */
+export function limitWasmMemoryForTesting(bytes: number | null): void {
+  wasm()?.limitForTesting(bytes);
+}
+
 /** True when this runtime can run the WebAssembly SIMD kernel (otherwise wasmKernel is the reference). */
 export function wasmSimdAvailable(): boolean {
   return wasm() !== null;
 }
 
-export const wasmKernel: MatMulKernel = {
-  /** What checkpoints record: where WebAssembly is unavailable, every call runs the reference. */
-  get name() {
-    return wasmSimdAvailable() ? 'wasm-simd' : 'typescript';
-  },
-  gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate) {
-    if (m === 0 || n === 0) return;
-    const fast = m >= MIN_ROWS && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
-      && wasm()?.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-    if (!fast) typescriptKernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-  },
-  gemmBiasRelu(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, y) {
-    const w = wasm();
-    const cAt = w?.address(c) ?? -1, biasAt = w?.address(bias) ?? -1, yAt = w?.address(y) ?? -1;
-    if (cAt < 0 || biasAt < 0 || yAt < 0 || !(a instanceof Float32Array && b instanceof Float32Array)) return false;
-    const cOffAt = cAt + cOff * 4;
-    const yOffAt = y ? yAt + cOff * 4 : 0;
-    if (m >= MIN_ROWS && n > 0) return w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, biasAt, yOffAt);
-    // Too few rows for the WebAssembly product: the reference product, then the fused step alone.
-    if (ldc !== n) return false;
-    typescriptKernel.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
-    w!.exports.biasRelu(cOffAt, biasAt, m, n, yOffAt);
-    return true;
-  },
+/**
+ * True when the relaxed-SIMD build runs here (Node 20: started with --experimental-wasm-relaxed-simd,
+ * or v8.setFlagsFromString before the engine's first product, as the service's processes do).
+ */
+export function relaxedSimdAvailable(): boolean {
+  return wasm()?.relaxed != null;
+}
+
+/** The plain-SIMD kernel or, `fused`, the relaxed-SIMD one; they differ only in gemm's multiply-add. */
+function simdKernel(fused: boolean): MatMulKernel {
+  return {
+    /** What checkpoints record: the build that actually runs (the reference where WebAssembly is unavailable). */
+    get name() {
+      if (!wasmSimdAvailable()) return 'typescript';
+      return fused && relaxedSimdAvailable() ? 'wasm-relaxed-simd' : 'wasm-simd';
+    },
+    gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate) {
+      if (m === 0 || n === 0) return;
+      const fast = (m >= MIN_ROWS || !transB) && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
+        && wasm()?.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fused);
+      if (!fast) typescriptKernel.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    },
+    gemmBiasRelu(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, y) {
+      const w = wasm();
+      const cAt = w?.address(c) ?? -1, biasAt = w?.address(bias) ?? -1, yAt = w?.address(y) ?? -1;
+      if (cAt < 0 || biasAt < 0 || yAt < 0 || !(a instanceof Float32Array && b instanceof Float32Array)) return false;
+      const cOffAt = cAt + cOff * 4;
+      const yOffAt = y ? yAt + cOff * 4 : 0;
+      if (m >= MIN_ROWS && n > 0) return w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, fused, biasAt, yOffAt);
+      // A few rows: gemv, then the fused step alone (the same arithmetic as the epilogue).
+      if (ldc !== n) return false;
+      w!.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c as Float32Array, cOff, ldc, false, fused);
+      w!.exports.biasRelu(cOffAt, biasAt, m, n, yOffAt);
+      return true;
+    },
+    ...elementWise,
+  };
+}
+
+/** Everything but gemm: the same code in both builds (bit-identical to the reference). */
+const elementWise: Omit<MatMulKernel, 'name' | 'gemm' | 'gemmBiasRelu'> = {
   allocateFloat32(length) {
     return wasm()?.allocate(length) ?? new Float32Array(length);
   },
@@ -333,3 +455,12 @@ export const wasmKernel: MatMulKernel = {
     return true;
   },
 };
+
+/** The plain-SIMD kernel: the same results on every machine (mul + add). */
+export const wasmKernel: MatMulKernel = simdKernel(false);
+/**
+ * The relaxed-SIMD kernel: gemm's multiply-add fused where the CPU has FMA (the same bits run after run
+ * on one machine; another CPU may round differently, so checkpoints record it). Where relaxed SIMD is
+ * unavailable it is the plain kernel, and says so in its name.
+ */
+export const wasmRelaxedKernel: MatMulKernel = simdKernel(true);
