@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health/index.js';
 import { curvesRoutes } from './routes/jobs/curves.js';
 import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
+import { labelsRoutes } from './routes/models/labels.js';
 import { predictRoutes } from './routes/predict/index.js';
 
 export type { AppDeps } from './deps.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await registerRateLimits(v1, deps.config);
       await v1.register(datasetsRoutes, { deps });
       await v1.register(modelsRoutes, { deps });
+      await v1.register(labelsRoutes, { deps });
       await v1.register(checkpointsRoutes, { deps });
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });
