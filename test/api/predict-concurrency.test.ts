@@ -78,7 +78,7 @@ describe('concurrent predicts are batched exactly', () => {
   const engineCalls = async () => (await t.deps.metrics.predictBatchInstances.get()).values.find((v) => v.metricName === 'predict_batch_instances_count')?.value ?? 0;
 
   it('every answer equals the unbatched answer exactly; every invalid request gets its own 400', async () => {
-    const alone = [];
+    const alone: { status: number; text: string }[] = [];
     for (const r of requests) alone.push(await send(r)); // one at a time: each request is its own engine call
     const callsBefore = await engineCalls();
     const together = await Promise.all(requests.map(send));
