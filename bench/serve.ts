@@ -7,7 +7,7 @@
 //   (e) one client, sequential requests
 //   (d) (a) while a training job runs
 // and reports req/s, p50/p99, errors, the ratio to (c) and the server's event-loop delay.
-//   tsx bench/serve.ts [--duration 10] [--connections 32] [--env KEY=VALUE ...] [--json]
+//   tsx bench/serve.ts [--duration 10] [--connections 32] [--env KEY=VALUE ...] [--phases cabed] [--json]
 // `--env` sets server configuration (PREDICT_BATCHING=false, PREDICT_INLINE_MAX_FLOPS=0, ...): how the
 // defaults in README "Serving" were chosen.
 
@@ -90,8 +90,9 @@ async function startCeiling(): Promise<{ url: string; stop(): void }> {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-export async function runServeBench(options: { duration: number; connections: number; env: Record<string, string>; log: (line: string) => void }) {
+export async function runServeBench(options: { duration: number; connections: number; env: Record<string, string>; phases: string; log: (line: string) => void }) {
   const { duration, connections, log } = options;
+  const wanted = (key: string) => options.phases.includes(key);
   const dataDir = await mkdtemp(join(tmpdir(), 'nn-serve-bench-'));
   const server = await startServer(dataDir, options.env);
   const ceiling = await startCeiling();
@@ -114,21 +115,30 @@ export async function runServeBench(options: { duration: number; connections: nu
     await run('warm', 'warm-up', v1, connections, 2, null);
     await run('warm', 'warm-up', ceilingTarget, connections, 2, null);
 
-    log(`(c) ceiling, ${duration} s`);
-    phases.push(await run('c', '(c) bare Fastify ceiling', ceilingTarget, connections, duration, null));
+    if (wanted('c')) {
+      log(`(c) ceiling, ${duration} s`);
+      phases.push(await run('c', '(c) bare Fastify ceiling', ceilingTarget, connections, duration, null));
+    }
     ceiling.stop();
-    log(`(a) /v1 predict, ${duration} s`);
-    phases.push(await run('a', '(a) /v1 predict', v1, connections, duration, server.baseUrl));
+    if (wanted('a')) {
+      log(`(a) /v1 predict, ${duration} s`);
+      phases.push(await run('a', '(a) /v1 predict', v1, connections, duration, server.baseUrl));
+    }
     const probe = await fetch(v2.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: v2.body });
-    if (probe.status === 404) {
+    if (!wanted('b')) {
+      // not asked for
+    } else if (probe.status === 404) {
       notes.push(`(b) skipped: POST /v2/models/{id}/infer answered 404 (the Open Inference Protocol routes are not on this branch)`);
       log(notes[notes.length - 1]);
     } else {
       log(`(b) /v2 infer, ${duration} s`);
       phases.push(await run('b', '(b) /v2 OIP infer', v2, connections, duration, server.baseUrl));
     }
-    log(`(e) one client, sequential, ${duration} s`);
-    phases.push(await run('e', '(e) one client, sequential', v1, 1, duration, server.baseUrl));
+    if (wanted('e')) {
+      log(`(e) one client, sequential, ${duration} s`);
+      phases.push(await run('e', '(e) one client, sequential', v1, 1, duration, server.baseUrl));
+    }
+    if (!wanted('d')) return { phases, notes };
 
     const datasetId = (await api('POST', '/v1/datasets', {
       name: 'serve-bench', inputShape: [FEATURES],
@@ -172,7 +182,13 @@ export function formatServeReport(phases: Phase[], notes: string[], options: { d
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const options = { duration: argument('duration', 10), connections: argument('connections', 32), env: envArguments() };
+  const phasesAt = process.argv.indexOf('--phases');
+  const options = {
+    duration: argument('duration', 10),
+    connections: argument('connections', 32),
+    env: envArguments(),
+    phases: phasesAt === -1 ? 'cabed' : (process.argv[phasesAt + 1] ?? 'cabed'),
+  };
   runServeBench({ ...options, log: (line) => console.error(line) }).then(
     ({ phases, notes }) => console.log(process.argv.includes('--json') ? JSON.stringify({ options, phases, notes }, null, 2) : formatServeReport(phases, notes, options)),
     (err: unknown) => {
