@@ -15,10 +15,19 @@ const ROWS_PER_SLICE = 256;
 /** Values are stored and computed as float32: a larger finite double would become Infinity there. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+/** Packed floats allocated before any row is seen; beyond it the buffer grows with the numbers really sent. */
+const INITIAL_FLOATS = 1 << 20;
+
+/**
+ * Numbers are appended in the order they are walked, which for a valid row is its row-major order.
+ * Appending (rather than writing at offsets computed from the shape) means memory follows what the
+ * client sent, never what a hostile shape claims (a [100000, 100000, 3] input must not allocate 120 GB).
+ */
 interface Packing {
   shape: readonly number[];
   size: number;
   out: Float32Array;
+  cursor: number;
   details: ErrorDetail[];
 }
 
@@ -29,30 +38,31 @@ interface Packing {
  */
 export async function packRows(rows: readonly unknown[], shape: readonly number[], prefix: string): Promise<Float32Array> {
   const size = elementCount(shape);
-  const packing: Packing = { shape, size, out: new Float32Array(rows.length * size), details: [] };
+  const total = rows.length * size;
+  const packing: Packing = { shape, size, out: new Float32Array(Math.min(total, INITIAL_FLOATS)), cursor: 0, details: [] };
   for (let i = 0; i < rows.length && packing.details.length < MAX_DETAILS; i++) {
     if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToEventLoop();
     const row = rows[i];
     const path = `${prefix}/${i}`;
-    if (shape.length > 1 && Array.isArray(row) && Array.isArray(row[0])) packNested(packing, row, 0, i * size, path);
-    else packFlat(packing, row, i * size, path);
+    if (shape.length > 1 && Array.isArray(row) && Array.isArray(row[0])) packNested(packing, row, 0, path);
+    else packFlat(packing, row, path);
   }
   if (packing.details.length > 0) invalid(packing.details.slice(0, MAX_DETAILS));
-  return packing.out;
+  return packing.out.length === total ? packing.out : packing.out.slice(0, total);
 }
 
-function packFlat(packing: Packing, row: unknown, offset: number, path: string): void {
+function packFlat(packing: Packing, row: unknown, path: string): void {
   const { size, shape } = packing;
   if (!Array.isArray(row) || row.length !== size) {
     const received = Array.isArray(row) ? `${row.length} numbers` : describe(row);
     packing.details.push({ path, message: `expected ${size} numbers (flat row of shape [${shape.join(', ')}]), received ${received}` });
     return;
   }
-  packNumbers(packing, row, offset, path);
+  packNumbers(packing, row, path);
 }
 
 /** One dimension of a nested row; the last holds the numbers. */
-function packNested(packing: Packing, node: unknown, d: number, offset: number, path: string): void {
+function packNested(packing: Packing, node: unknown, d: number, path: string): void {
   const { shape } = packing;
   if (!Array.isArray(node) || node.length !== shape[d]) {
     const received = Array.isArray(node) ? `${node.length}` : describe(node);
@@ -60,18 +70,21 @@ function packNested(packing: Packing, node: unknown, d: number, offset: number, 
     return;
   }
   if (d === shape.length - 1) {
-    packNumbers(packing, node, offset, path);
+    packNumbers(packing, node, path);
     return;
   }
-  let stride = 1;
-  for (let k = d + 1; k < shape.length; k++) stride *= shape[k];
-  for (let j = 0; j < node.length && packing.details.length < MAX_DETAILS; j++) {
-    packNested(packing, node[j], d + 1, offset + j * stride, `${path}/${j}`);
-  }
+  for (let j = 0; j < node.length && packing.details.length < MAX_DETAILS; j++) packNested(packing, node[j], d + 1, `${path}/${j}`);
 }
 
-function packNumbers(packing: Packing, values: unknown[], offset: number, path: string): void {
+function packNumbers(packing: Packing, values: unknown[], path: string): void {
+  if (packing.cursor + values.length > packing.out.length) {
+    const grown = new Float32Array(Math.max(packing.cursor + values.length, packing.out.length * 2));
+    grown.set(packing.out);
+    packing.out = grown;
+  }
   const { out } = packing;
+  const offset = packing.cursor;
+  packing.cursor += values.length;
   for (let j = 0; j < values.length; j++) {
     const v = values[j];
     // The range check also refuses NaN (every comparison with it is false).
