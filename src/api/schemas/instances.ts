@@ -1,6 +1,6 @@
 // Rows of a model input (predict instances, JSON dataset inputs): each row nested in the input shape
 // or flat in its row-major order. One pass over the numbers both checks them and packs them into one
-// Float32Array (per-element zod schemas cost ~10x more on predict's hot path); errors still name the
+// Float32Array (per-element zod schemas cost 6-30x more: bench/serve-validate.ts); errors still name the
 // row and the element (`/instances/7/3/1`) and say what was expected.
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
