@@ -1,7 +1,7 @@
 // `npm test`: the fast suite. Slow (real-data training), fault-injection, browser and Docker suites have their own configs.
 // globalSetup rebuilds dist/ when it is stale: threads and child processes run the compiled code.
 // Kernel matrix: the whole suite runs on the plain-SIMD WebAssembly build; the engine and training
-// tests run again on the relaxed-SIMD build (fused multiply-add), in processes started with the flag
+// tests (and serving's batch invariance) run again on the relaxed-SIMD build (fused multiply-add), in processes started with the flag
 // Node 20 needs for it (test/helpers/kernel.ts selects the build from KERNEL).
 import { defineConfig } from 'vitest/config';
 
@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'wasm-relaxed-simd',
-          include: ['test/engine/**/*.test.ts', 'test/training/**/*.test.ts'],
+          include: ['test/engine/**/*.test.ts', 'test/training/**/*.test.ts', 'test/inference/batch-invariant.test.ts'],
           execArgv: [RELAXED_SIMD_FLAG],
           env: { KERNEL: 'wasm-relaxed-simd' },
         },

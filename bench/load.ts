@@ -115,7 +115,7 @@ async function phase(label: string, baseUrl: string, predict: { url: string; bod
   };
 }
 
-async function scrapeEventLoop(baseUrl: string): Promise<PhaseResult['eventLoopDelayMs']> {
+export async function scrapeEventLoop(baseUrl: string): Promise<PhaseResult['eventLoopDelayMs']> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const read = (name: string) => {
     const seconds = Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
@@ -126,7 +126,7 @@ async function scrapeEventLoop(baseUrl: string): Promise<PhaseResult['eventLoopD
 
 // --- the server process and a tiny client --------------------------------------------------------
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;
@@ -134,7 +134,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startServer(dataDir: string): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+/** The compiled server on a free loopback port; `env` adds to (or overrides) the bench's settings. */
+export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
     cwd: ROOT,
@@ -143,6 +144,7 @@ export async function startServer(dataDir: string): Promise<{ baseUrl: string; s
     env: {
       PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
       RATE_LIMIT_PREDICT_PER_MINUTE: '0', RATE_LIMIT_JOBS_PER_MINUTE: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', PREDICT_THREADS: '1',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -184,7 +186,7 @@ export function client(baseUrl: string): Api {
   };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
@@ -192,7 +194,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promi
   }
 }
 
-async function waitForState(api: Api, jobId: string, states: string[]): Promise<void> {
+export async function waitForState(api: Api, jobId: string, states: string[]): Promise<void> {
   await waitFor(async () => {
     const job = await api('GET', `/v1/jobs/${jobId}`);
     if (job.state === 'failed' && !states.includes('failed')) throw new Error(`job ${jobId} failed: ${JSON.stringify(job.error)}`);

@@ -37,8 +37,19 @@ const schema = z.object({
   PREDICT_QUEUE_LIMIT: int(1, 64),
   /** Verified checkpoint weights kept in memory, by total bytes. */
   MODEL_CACHE_BYTES: int(0, 256 * MiB),
-  /** Built models kept per predict thread. */
+  /** Built models kept per predict thread (and on the event loop's side). */
   MODEL_CACHE_ENTRIES: int(1, 8),
+  // Serving (README "Serving"; the defaults' measurements are in docs/benchmarks.md).
+  /** Coalesce concurrent predicts of one checkpoint into one engine call. */
+  PREDICT_BATCHING: bool(true),
+  /** Most instances in one batched engine call (a larger request runs alone). */
+  PREDICT_BATCH_MAX_INSTANCES: int(1, 64),
+  /** Longest a request waits for a batch of its checkpoint that is still running (0: the next event-loop turn). */
+  PREDICT_BATCH_MAX_WAIT_MS: int(0, 2),
+  /** Engine calls up to this many FLOPs run on the event loop; larger ones in the predict threads (0: always threads). */
+  PREDICT_INLINE_MAX_FLOPS: int(0, 4_000_000),
+  /** Distributed mode with Redis unreachable: the serving index re-reads records older than this. */
+  SERVING_STALE_MS: int(0, 1000),
   MAX_MODEL_PARAMS: int(1, 20_000_000),
   MAX_ACTIVATION_BYTES_PER_SAMPLE: int(1, 64 * MiB),
   WORKER_CONCURRENCY: int(1, 1),
@@ -104,6 +115,9 @@ export interface Config {
   predictQueueLimit: number;
   modelCacheBytes: number;
   modelCacheEntries: number;
+  predictBatching: { enabled: boolean; maxInstances: number; maxWaitMs: number };
+  predictInlineMaxFlops: number;
+  servingStaleMs: number;
   engineLimits: { maxParams: number; maxActivationBytesPerSample: number };
   workerConcurrency: number;
   jobMaxAttempts: number;
@@ -152,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     predictQueueLimit: raw.PREDICT_QUEUE_LIMIT,
     modelCacheBytes: raw.MODEL_CACHE_BYTES,
     modelCacheEntries: raw.MODEL_CACHE_ENTRIES,
+    predictBatching: { enabled: raw.PREDICT_BATCHING, maxInstances: raw.PREDICT_BATCH_MAX_INSTANCES, maxWaitMs: raw.PREDICT_BATCH_MAX_WAIT_MS },
+    predictInlineMaxFlops: raw.PREDICT_INLINE_MAX_FLOPS,
+    servingStaleMs: raw.SERVING_STALE_MS,
     engineLimits: { maxParams: raw.MAX_MODEL_PARAMS, maxActivationBytesPerSample: raw.MAX_ACTIVATION_BYTES_PER_SAMPLE },
     workerConcurrency: raw.WORKER_CONCURRENCY,
     jobMaxAttempts: raw.JOB_MAX_ATTEMPTS,

@@ -5,7 +5,9 @@
 import { pino } from 'pino';
 import { ConfigError } from './config.js';
 import { closeOnSignal, configOrExit, runMain } from './process-lifecycle.js';
+import { startChangeRelay } from './inference/redis-change-relay.js';
 import { startTrainingWorker } from './queue/bullmq-worker.js';
+import { ChangeFeed } from './storage/index.js';
 import { jobLimits } from './training/runtime.js';
 
 async function main(): Promise<void> {
@@ -26,10 +28,15 @@ async function main(): Promise<void> {
     maxStalls: config.jobMaxAttempts - 1,
     onError: (err) => logger.warn({ err }, 'training worker error'),
   });
+  // Checkpoints the sandbox threads write reach the API processes' serving index through Redis.
+  const changes = new ChangeFeed(config.dataDir);
+  const relay = startChangeRelay({ redisUrl: config.redisUrl as string, prefix: config.queuePrefix, feed: changes });
   logger.info({ queue: config.queueName, concurrency: config.workerConcurrency, dataDir: config.dataDir }, 'training worker ready');
 
   closeOnSignal(logger, config.shutdownTimeoutMs, 'shutting down: checkpointing running jobs', async () => {
     await worker.close();
+    await relay.close();
+    changes.close();
   });
 }
 

@@ -22,6 +22,7 @@ import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
 import { isOipUrl, OIP_PREFIX, oipFrameworkError } from './routes/oip/errors.js';
 import { oipRoutes } from './routes/oip/index.js';
+import { labelsRoutes } from './routes/models/labels.js';
 import { predictRoutes } from './routes/predict/index.js';
 
 export type { AppDeps } from './deps.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await registerRateLimits(v1, deps.config);
       await v1.register(datasetsRoutes, { deps });
       await v1.register(modelsRoutes, { deps });
+      await v1.register(labelsRoutes, { deps });
       await v1.register(checkpointsRoutes, { deps });
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });

@@ -11,6 +11,8 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   inferenceDuration: Histogram<'op'>;
   checkpointSkips: Counter<'reason'>;
+  /** Instances per engine call of predict: how much dynamic batching coalesces. */
+  predictBatchInstances: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -36,6 +38,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'checkpoint_corrupt_skipped_total',
       help: 'Corrupt checkpoints skipped while resolving "latest" for predict or evaluate',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    predictBatchInstances: new Histogram({
+      name: 'predict_batch_instances',
+      help: 'Instances per engine call of predict (concurrent requests are batched together)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@
 
 import { workerData } from 'node:worker_threads';
 import { evaluate, isEngineError, Model } from '../engine/index.js';
+import { predictRows } from './batch-invariant.js';
 import type { InferenceTask, TaskResult } from './tasks.js';
 
 const maxModels: number = (workerData as { modelCacheEntries?: number } | undefined)?.modelCacheEntries ?? 8;
@@ -27,7 +28,7 @@ export default function run(task: InferenceTask): TaskResult {
   try {
     const model = modelFor(task);
     if (task.op === 'predict') {
-      const outputs = model.predict(task.inputs, task.count);
+      const outputs = predictRows(model, task.inputs, task.count);
       return { ok: true, op: 'predict', value: { outputs, outputSize: model.outputSize, outputActivation: model.outputActivation } };
     }
     const data = { inputs: task.inputs, count: task.count, labels: task.labels ?? undefined, targets: task.targets ?? undefined };

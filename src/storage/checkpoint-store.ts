@@ -8,6 +8,7 @@ import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointCorrupt, notFound } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import type { ChangeFeed } from './change-feed.js';
 import { isUuid, newId } from './ids.js';
 import { newestFirst, paginate } from './pagination.js';
 import { ensureDir, listDir, listJson, readBytes, readJson, removeFiles, sha256, writeJson } from './record-files.js';
@@ -20,10 +21,14 @@ export class CheckpointStore {
   /** checkpoint id -> model id. Both are immutable, so this memo never goes stale (deletes just miss). */
   private readonly owners = new Map<string, string>();
 
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    /** Every write, tag move and delete is announced here (after it is on disk): the serving index listens. */
+    private readonly changes: ChangeFeed,
+  ) {}
 
-  static async open(dataDir: string): Promise<CheckpointStore> {
-    return new CheckpointStore(await ensureDir(join(dataDir, 'checkpoints')));
+  static async open(dataDir: string, changes: ChangeFeed): Promise<CheckpointStore> {
+    return new CheckpointStore(await ensureDir(join(dataDir, 'checkpoints')), changes);
   }
 
   /** Writes weights (and state) atomically, then the record. A `best` tag moves here from its old holder. */
@@ -55,6 +60,7 @@ export class CheckpointStore {
     }
     this.owners.set(record.id, record.modelId);
     for (const tag of tags.filter((t) => UNIQUE_TAGS.has(t))) await this.addTag(record.id, tag);
+    this.changed(record.modelId);
     return this.get(record.id, record.modelId);
   }
 
@@ -107,6 +113,7 @@ export class CheckpointStore {
     if (record.tags.includes(tag)) return record;
     const updated = { ...record, tags: [...record.tags, tag] };
     await writeJson(this.file(record, 'json'), updated);
+    this.changed(record.modelId);
     return updated;
   }
 
@@ -114,6 +121,7 @@ export class CheckpointStore {
     const record = await this.get(id);
     const updated = { ...record, tags: record.tags.filter((t) => t !== tag) };
     await writeJson(this.file(record, 'json'), updated);
+    this.changed(record.modelId);
     return updated;
   }
 
@@ -121,11 +129,16 @@ export class CheckpointStore {
     const record = await this.get(id);
     await removeFiles(this.file(record, 'json'), this.file(record, 'safetensors'), this.file(record, 'state'));
     this.owners.delete(id);
+    this.changed(record.modelId);
   }
 
   async deleteByModel(modelId: string): Promise<void> {
     for (const record of await this.all(modelId)) await this.delete(record.id);
     if (isUuid(modelId)) await rmdir(join(this.root, modelId)).catch(() => undefined); // gone already, or a writer raced in
+  }
+
+  private changed(modelId: string): void {
+    this.changes.publish({ kind: 'checkpoints', id: modelId });
   }
 
   /** Which model directory holds this checkpoint (id-only lookups: the training processor's). */

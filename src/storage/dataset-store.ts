@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { datasetCorrupt, notFound } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import type { ChangeFeed } from './change-feed.js';
 import { classCounts, decodeDataset, elementCount, encodeDataset, featureStats } from './dataset-codec.js';
 import { isUuid, newId } from './ids.js';
 import { paginate } from './pagination.js';
@@ -13,10 +14,13 @@ import { ensureDir, listJson, readBytes, readJson, removeFiles, sha256Large, wri
 import type { DatasetRecord, DatasetTensors, NewDataset, Page, PageRequest } from './types.js';
 
 export class DatasetStore {
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly changes: ChangeFeed,
+  ) {}
 
-  static async open(dataDir: string): Promise<DatasetStore> {
-    return new DatasetStore(await ensureDir(join(dataDir, 'datasets')));
+  static async open(dataDir: string, changes: ChangeFeed): Promise<DatasetStore> {
+    return new DatasetStore(await ensureDir(join(dataDir, 'datasets')), changes);
   }
 
   async create(input: NewDataset): Promise<DatasetRecord> {
@@ -68,6 +72,8 @@ export class DatasetStore {
   async delete(id: string): Promise<void> {
     await this.get(id);
     await removeFiles(this.recordPath(id), this.dataPath(id));
+    // Predict names classes from the training dataset: the serving index forgets names it took from this one.
+    this.changes.publish({ kind: 'dataset', id });
   }
 
   private recordPath(id: string): string {

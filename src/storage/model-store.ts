@@ -3,21 +3,26 @@
 
 import { join } from 'node:path';
 import { notFound } from '../errors.js';
+import type { ChangeFeed } from './change-feed.js';
 import { isUuid, newId } from './ids.js';
 import { paginate } from './pagination.js';
 import { ensureDir, listJson, readJson, removeFiles, writeJson } from './record-files.js';
 import type { ModelRecord, NewModel, Page, PageRequest } from './types.js';
 
 export class ModelStore {
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly changes: ChangeFeed,
+  ) {}
 
-  static async open(dataDir: string): Promise<ModelStore> {
-    return new ModelStore(await ensureDir(join(dataDir, 'models')));
+  static async open(dataDir: string, changes: ChangeFeed): Promise<ModelStore> {
+    return new ModelStore(await ensureDir(join(dataDir, 'models')), changes);
   }
 
   async create(input: NewModel): Promise<ModelRecord> {
     const record: ModelRecord = { id: newId(), ...input, createdAt: new Date().toISOString() };
     await writeJson(this.path(record.id), record);
+    this.changes.publish({ kind: 'model', id: record.id });
     return record;
   }
 
@@ -35,6 +40,7 @@ export class ModelStore {
   async delete(id: string): Promise<void> {
     await this.get(id);
     await removeFiles(this.path(id));
+    this.changes.publish({ kind: 'model', id });
   }
 
   private path(id: string): string {

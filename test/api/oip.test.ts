@@ -1,5 +1,5 @@
 // Open Inference Protocol (KServe V2) conformance: every /v2 route, datatype conversion, versions
-// (checkpoint id, `latest`, `best`, unknown label), the `outputs` filter, the `classes` output, ids,
+// (checkpoint id, `latest`, `best`, a label, unknown label), the `outputs` filter, the `classes` output, ids,
 // parameters and the protocol's `{"error": "..."}` shape; infer answers exactly what /v1 predict does.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,9 +112,10 @@ describe('Open Inference Protocol (/v2)', () => {
       expectOipError(await get(`/v2/models/${MISSING_ID}`), 404, MISSING_ID);
       expectOipError(await get(`/v2/models/${MISSING_ID}/ready`), 404, MISSING_ID);
       for (const version of [MISSING_ID, 'production', 'not a version']) {
-        expectOipError(await get(`/v2/models/${modelId}/versions/${encodeURIComponent(version)}`), 404, 'not found');
-        expectOipError(await get(`/v2/models/${modelId}/versions/${encodeURIComponent(version)}/ready`), 404, 'not found');
-        expectOipError(await infer(modelId, fp32([1, 2], [1, 2]), encodeURIComponent(version)), 404, 'not found');
+        const missing = `has no checkpoint or label "${version}"`;
+        expectOipError(await get(`/v2/models/${modelId}/versions/${encodeURIComponent(version)}`), 404, missing);
+        expectOipError(await get(`/v2/models/${modelId}/versions/${encodeURIComponent(version)}/ready`), 404, missing);
+        expectOipError(await infer(modelId, fp32([1, 2], [1, 2]), encodeURIComponent(version)), 404, missing);
       }
     });
 
@@ -200,6 +201,23 @@ describe('Open Inference Protocol (/v2)', () => {
       const latest = (await infer(image, fp32([3, 4], rows))).json().outputs[0].data;
       const best = (await infer(image, fp32([3, 4], rows), 'best')).json().outputs[0].data;
       expect(latest).not.toEqual(best);
+    });
+
+    it('takes a label as a version: infer, metadata and ready follow it when it moves, and it is listed', async () => {
+      const put = (checkpointId: string) =>
+        t.app.inject({ method: 'PUT', url: `/v1/models/${image}/labels/production`, headers: auth, payload: { checkpointId } });
+      expect((await put(imageBest)).statusCode).toBe(200);
+      const v1 = (await predict(image, { instances: rows, checkpoint: 'production' })).json();
+      const body = (await infer(image, fp32([3, 4], rows), 'production')).json();
+      expect(body.model_version).toBe(imageBest);
+      expect(body.outputs[0].data).toEqual(v1.predictions.flat());
+      expect((await get(`/v2/models/${image}/versions/production/ready`)).json()).toEqual({ name: image, ready: true });
+      expect((await get(`/v2/models/${image}`)).json().versions).toContain('production');
+      expect((await put(imageLatest)).statusCode).toBe(200);
+      expect((await infer(image, fp32([3, 4], rows), 'production')).json().model_version).toBe(imageLatest);
+      const removed = await t.app.inject({ method: 'DELETE', url: `/v1/models/${image}/labels/production`, headers: auth });
+      expect(removed.statusCode).toBe(204);
+      expectOipError(await infer(image, fp32([3, 4], rows), 'production'), 404, 'has no checkpoint or label "production"');
     });
 
     it('converts every numeric datatype to the same floats /v1 takes', async () => {

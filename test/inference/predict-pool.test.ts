@@ -1,10 +1,11 @@
 // PredictPool runs the compiled predict worker (dist/, built by `npm test`) in real threads:
-// outputs match the engine on the main thread, engine errors come back as EngineErrors, and a full
+// outputs match the engine on the main thread (through predictRows, as every serving path runs it), engine errors come back as EngineErrors, and a full
 // queue answers 503 OVERLOADED.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { isEngineError, Model } from '../../src/engine/index.js';
 import { compiledFile } from '../../src/compiled-path.js';
+import { predictRows } from '../../src/inference/batch-invariant.js';
 import { PredictPool } from '../../src/inference/predict-pool.js';
 
 const spec = { input: [3], layers: [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' };
@@ -19,7 +20,7 @@ describe('PredictPool', () => {
     pool = new PredictPool({ threads: 1, queueLimit: 4, modelCacheEntries: 2 });
     const model = Model.build(spec, { seed: 7 });
     const inputs = new Float32Array([0.5, -1, 2, 1, 1, 1]);
-    const expected = model.predict(inputs, 2);
+    const expected = predictRows(model, inputs, 2);
     const weights = model.exportWeights();
     const out = await pool.predict({ checkpointId: 'c1', spec: model.spec, weights, inputs: inputs.slice(), count: 2 });
     expect(out.outputSize).toBe(2);

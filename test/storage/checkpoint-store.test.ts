@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/storage/checkpoint-store.js';
+import { ChangeFeed } from '../../src/storage/change-feed.js';
 
 const MODEL = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';
@@ -17,7 +18,7 @@ describe('CheckpointStore', () => {
   let store: CheckpointStore;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nn-ckpt-'));
-    store = await CheckpointStore.open(dir);
+    store = await CheckpointStore.open(dir, new ChangeFeed(dir));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -63,7 +64,7 @@ describe('CheckpointStore', () => {
 
   it('finds a checkpoint by id alone, also from a fresh store (another process)', async () => {
     const record = await store.create({ modelId: OTHER, epoch: 1, weights: bytes('w') });
-    const fresh = await CheckpointStore.open(dir);
+    const fresh = await CheckpointStore.open(dir, new ChangeFeed(dir));
     expect((await fresh.get(record.id)).modelId).toBe(OTHER);
     expect(new TextDecoder().decode(await fresh.readWeights(record.id))).toBe('w');
   });

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetStore } from '../../src/storage/dataset-store.js';
+import { ChangeFeed } from '../../src/storage/change-feed.js';
 
 describe('DatasetStore', () => {
   let dir: string;
   let store: DatasetStore;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nn-ds-'));
-    store = await DatasetStore.open(dir);
+    store = await DatasetStore.open(dir, new ChangeFeed(dir));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Checkpoint retention (CHECKPOINT_RETENTION_LAST): a job keeps its newest N checkpoints plus the
 // best and final ones, deletes the rest (record first, then files), and never deletes a checkpoint a
-// queued job will resume from.
+// queued job will resume from or a label points at.
 
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,5 +69,25 @@ describe('checkpoint retention', () => {
     expect(kept).toContain(first);
     expect(kept.length).toBeLessThanOrEqual(4); // the newest 2, the needed one, and best (maybe one of them)
     expect(await runTrainingJob(waiting.id, runtime(), deps)).toBe('succeeded');
+  });
+
+  it('never deletes a labelled checkpoint', async () => {
+    const job = await storeJob(deps.jobs, fx, { epochs: 6, checkpointEvery: 1 });
+    let labelled: string | null = null;
+    const labelFirst: JobRuntime = {
+      ...runtime(),
+      publish: async (event) => {
+        if (event.type === 'checkpoint' && labelled === null) {
+          labelled = (event.data as { id: string }).id;
+          await deps.storage.labels.set(fx.modelId, 'production', labelled);
+        }
+      },
+    };
+    expect(await runTrainingJob(job.id, labelFirst, deps)).toBe('succeeded');
+    const kept = (await deps.storage.checkpoints.all(fx.modelId)).map((c) => c.id);
+    expect(labelled).not.toBeNull();
+    expect(kept).toContain(labelled);
+    expect(kept.length).toBeLessThanOrEqual(4); // the newest 2, the labelled one, and best (maybe one of them)
+    expect(kept.length).toBeLessThan(6); // retention still pruned the others
   });
 });

@@ -1,6 +1,6 @@
 // /v1/models/:id/checkpoints: list, get, download weights (safetensors bytes whose sha256 is the
 // record's weightsSha256) or the model as ONNX, and import safetensors (validated by the engine:
-// 422 WEIGHTS_INVALID). Downloads take a selector (`latest`, `best` or an id), resolved as predict does.
+// 422 WEIGHTS_INVALID). Downloads take a selector (`latest`, `best`, a label or an id), resolved as predict does.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,8 +16,11 @@ const checkpointParams = z.object({ id: z.string(), checkpointId: z.string() });
 export async function checkpointsRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const { models, checkpoints } = deps.storage;
-  // The one place downloads resolve a selector: the label-aware resolver replaces this line.
-  const resolveCheckpoint = (model: ModelRecord, selector: string) => deps.inference.resolve(model, selector);
+  // The one place downloads resolve a selector: the serving index's, labels included.
+  const resolveCheckpoint = async (model: ModelRecord, selector: string) => {
+    const { checkpoint, weights } = await deps.inference.resolve(model.id, selector);
+    return { record: checkpoint, weights };
+  };
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.config.datasetBodyLimitBytes }, (_req, body, done) =>
     done(null, body),
   );

@@ -1,7 +1,7 @@
 // /v1/models: create (the engine validates the spec and infers shapes: 201 with its summary, 422
 // SPEC_INVALID/LIMIT_EXCEEDED naming `/spec/...`), validate (the same check, nothing stored: the
 // dashboard's live spec editor), list, get, delete (409 MODEL_IN_USE while a job trains it; the
-// model's checkpoints go with it).
+// model's checkpoints and labels go with it).
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -42,6 +42,7 @@ export async function modelsRoutes(scope: FastifyInstance, { deps }: RouteOption
     if (await deps.jobs.isInUse({ modelId: id })) throw conflict('MODEL_IN_USE', `model ${id} is being trained by a queued or running job`);
     await models.delete(id);
     await checkpoints.deleteByModel(id);
+    await deps.storage.labels.deleteByModel(id);
     return reply.code(204).send();
   });
 }

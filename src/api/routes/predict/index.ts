@@ -1,15 +1,16 @@
 // POST /v1/models/:id/predict (TF-Serving `instances` in, `predictions` + `classes` out) and
-// POST /v1/models/:id/evaluate (loss, accuracy, confusion matrix on a stored dataset). Both run in the
-// predict pool; instances are validated by schemas built from the model's input shape.
+// POST /v1/models/:id/evaluate (loss, accuracy, confusion matrix on a stored dataset). Instances are
+// checked in one pass against the model's input shape before they join a batch (inference-service.ts),
+// and the answer is serialized from its schema (fast-json-stringify) rather than by JSON.stringify.
 
 import type { FastifyInstance } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../errors.js';
-import { classify, nameClasses, toRows } from '../../../inference/classify.js';
+import { toRows } from '../../../inference/classify.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
-import type { CheckpointRecord } from '../../../storage/types.js';
-import type { AppDeps, RouteOptions } from '../../deps.js';
+import type { RouteOptions } from '../../deps.js';
 import { checkpointSelector, idParams } from '../../schemas/common.js';
 import { packRows } from '../../schemas/instances.js';
 
@@ -23,12 +24,29 @@ const evaluateBody = z.strictObject({
   checkpoint: checkpointSelector,
 });
 
+/** The 200 answer of predict (openapi.yaml's PredictResponse). */
+export const predictResponseSchema = {
+  type: 'object',
+  properties: {
+    predictions: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+    // An index per instance (softmax) or a 0/1 array (several sigmoids): left to JSON.stringify per item.
+    classes: { type: ['array', 'null'], items: {} },
+    classNames: { type: ['array', 'null'], items: { type: 'string' } },
+    checkpoint: { type: 'string' },
+  },
+  required: ['predictions', 'classes', 'classNames', 'checkpoint'],
+} as const;
+
 export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const { models, datasets } = deps.storage;
 
-  app.post('/models/:id/predict', { schema: { params: idParams, body: predictBody } }, async (request) => {
-    const model = await models.get(request.params.id);
+  const predictRoute = {
+    schema: { params: idParams, body: predictBody, response: { 200: predictResponseSchema } },
+    serializerCompiler: ({ schema }: { schema: unknown }) => fastJson(schema as Parameters<typeof fastJson>[0]),
+  };
+  app.post('/models/:id/predict', predictRoute, async (request) => {
+    const model = await deps.inference.model(request.params.id);
     const { instances, checkpoint } = request.body;
     const max = deps.config.predictMaxInstances;
     if (instances.length > max) {
@@ -37,12 +55,11 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
       ]);
     }
     const inputs = await packRows(instances, model.spec.input, '/instances');
-    const result = await deps.inference.predict(model, checkpoint, inputs, instances.length);
-    const classes = classify(result.outputs, result.outputSize, result.outputActivation);
+    const result = await deps.inference.predict({ modelId: model.id, selector: checkpoint, inputs, count: instances.length });
     return {
       predictions: toRows(result.outputs, result.outputSize),
-      classes,
-      classNames: nameClasses(classes, await trainingClassNames(deps, result.checkpoint)),
+      classes: result.classes,
+      classNames: result.classNames,
       checkpoint: result.checkpoint.id,
     };
   });
@@ -52,7 +69,7 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
     const dataset = await datasets.get(request.body.datasetId);
     assertDatasetFits(model, dataset);
     const { tensors } = await datasets.load(dataset.id);
-    const result = await deps.inference.evaluate(model, request.body.checkpoint, tensors, dataset.count);
+    const result = await deps.inference.evaluate(model.id, request.body.checkpoint, tensors, dataset.count);
     return {
       loss: result.loss,
       accuracy: result.accuracy,
@@ -63,15 +80,4 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
       checkpoint: result.checkpoint.id,
     };
   });
-}
-
-/** Class names of the dataset the checkpoint was trained on; null when unknown or deleted since. */
-async function trainingClassNames(deps: AppDeps, checkpoint: CheckpointRecord): Promise<string[] | null> {
-  const datasetId = checkpoint.datasetId ?? (checkpoint.jobId ? (await deps.jobs.get(checkpoint.jobId))?.datasetId : null);
-  if (!datasetId) return null;
-  try {
-    return (await deps.storage.datasets.get(datasetId)).classNames;
-  } catch {
-    return null;
-  }
 }
