@@ -21,6 +21,7 @@ import { curvesRoutes } from './routes/jobs/curves.js';
 import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
 import { predictRoutes } from './routes/predict/index.js';
+import { sweepsRoutes } from './routes/sweeps/index.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });
       await v1.register(curvesRoutes, { deps });
+      await v1.register(sweepsRoutes, { deps });
     },
     { prefix: '/v1' },
   );

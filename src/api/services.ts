@@ -9,6 +9,7 @@ import { InferenceService } from '../inference/inference-service.js';
 import { PredictPool } from '../inference/predict-pool.js';
 import { openStorage } from '../storage/index.js';
 import { JobStore } from '../storage/job-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
 import type { AppDeps } from './deps.js';
 import { createMetrics, registerJobMetrics } from './metrics.js';
 
@@ -21,6 +22,8 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
   const storage = await openStorage(config.dataDir);
   const jobs = new JobStore(config.dataDir);
   await jobs.init();
+  const sweeps = new SweepStore(config.dataDir);
+  await sweeps.init();
   const metrics = createMetrics();
   registerJobMetrics(metrics, jobs);
   const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries });
@@ -32,5 +35,5 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
     },
   });
   const onnx = new OnnxPool();
-  return { deps: { config, storage, jobs, metrics, inference, onnx }, close: async () => void (await Promise.all([pool.close(), onnx.close()])) };
+  return { deps: { config, storage, jobs, sweeps, metrics, inference, onnx }, close: async () => void (await Promise.all([pool.close(), onnx.close()])) };
 }
