@@ -13,7 +13,7 @@ export interface SweepHarness extends TestApp {
   baseUrl: string;
   datasetId: string;
   modelId: string;
-  json(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }>;
+  json(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- responses are checked field by field
 }
 
 export type Mode = 'embedded' | 'distributed';
