@@ -17,6 +17,8 @@ import { SweepEventRelay } from './sweep-events.js';
 import { RedisSweepLock } from './sweep-lock.js';
 import { threadResourceLimits } from './training-threads.js';
 
+const SWEEP_RECONCILE_MS = 5000;
+
 export interface TrainingWorkerOptions extends BullmqThreadData {
   concurrency: number;
   /** V8 old-generation heap of each sandbox thread in MiB (0 = Node's default). */
@@ -94,9 +96,12 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   await subscriber.subscribe(cancelChannel(options));
   await worker.waitUntilReady();
   void driver.reconcile();
+  // A safety net behind the event-driven starts: a worker keeps sweeps going with no API process up.
+  const reconcileTimer = setInterval(() => void driver.reconcile(), SWEEP_RECONCILE_MS).unref();
 
   return {
     async close() {
+      clearInterval(reconcileTimer);
       worker.cancelAllJobs('shutdown');
       await worker.close();
       await trialQueue.close().catch(() => undefined);
