@@ -13,7 +13,6 @@ import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
 import type { JobEventLog } from './event-log.js';
 import { SweepEventRelay } from './sweep-events.js';
-import { JobStore } from '../storage/job-store.js';
 import { SweepStore } from '../storage/sweep-store.js';
 
 const settings = workerData as BullmqThreadData;
@@ -28,7 +27,7 @@ function threadState() {
     const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', () => undefined); // failed commands surface where they are awaited
     // Trial jobs also tell their sweep's stream (the worker's main thread starts the next trial).
-    const events = new SweepEventRelay(new RedisEventLog(redis, null, eventsPrefix(settings)), new JobStore(settings.dataDir), new SweepStore(settings.dataDir));
+    const events = new SweepEventRelay(new RedisEventLog(redis, null, eventsPrefix(settings)), new SweepStore(settings.dataDir));
     shared = { redis, events, deps: openTrainingDeps(settings.dataDir, settings.limits) };
   }
   return shared;

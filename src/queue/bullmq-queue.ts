@@ -49,7 +49,7 @@ export class BullmqQueue implements TrainingQueue {
     this.queue.on('error', () => undefined);
     this.sweeps = new SweepStore(options.dataDir);
     const log = new RedisEventLog(this.client, this.subscriber, eventsPrefix(options));
-    this.events = new SweepEventRelay(log, options.jobs, this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
+    this.events = new SweepEventRelay(log, this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
   }
 
   /**

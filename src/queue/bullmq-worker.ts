@@ -58,7 +58,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     if (!jobId) return;
     void jobs.get(jobId).then((record) => (record?.sweepId ? driver.advance(record.sweepId) : undefined)).catch(onError);
   };
-  const events = new SweepEventRelay(new RedisEventLog(connection, null, eventsPrefix(options)), jobs, sweeps, (sweepId) => void driver.advance(sweepId));
+  const events = new SweepEventRelay(new RedisEventLog(connection, null, eventsPrefix(options)), sweeps, (sweepId) => void driver.advance(sweepId));
   const threadData: BullmqThreadData = {
     redisUrl: options.redisUrl, prefix: options.prefix, queueName: options.queueName, dataDir: options.dataDir, limits: options.limits,
     lockMs: options.lockMs,

@@ -46,7 +46,7 @@ export class EmbeddedQueue implements TrainingQueue {
 
   constructor(private readonly options: EmbeddedQueueOptions) {
     this.sweeps = new SweepStore(options.dataDir);
-    this.events = new SweepEventRelay(new MemoryEventLog(), options.jobs, this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
+    this.events = new SweepEventRelay(new MemoryEventLog(), this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
     this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits }, options.threadHeapMb ?? 0, {
       onEvent: (event) => void this.events.publish(event),
       onDone: (jobId, outcome) => this.onDone(jobId, outcome),

@@ -3,7 +3,6 @@
 // by the sweep id). Wrapped around every event log that carries job events, in both modes.
 
 import { isTerminal, type JobRecord } from '../storage/job-record.js';
-import type { JobStore } from '../storage/job-store.js';
 import { trialView, type SweepRecord } from '../storage/sweep-record.js';
 import type { SweepStore } from '../storage/sweep-store.js';
 import type { JobEventLog } from './event-log.js';
@@ -12,10 +11,15 @@ import type { JobEvent, JobEventInput, SubscribeOptions } from './types.js';
 export class SweepEventRelay implements JobEventLog {
   /** Sweep records change only at cancel and end; their plans (what a trial view needs) never. */
   private readonly records = new Map<string, SweepRecord>();
+  /**
+   * Trial jobs running here, as of their last state event plus the epochs since. Built from the
+   * events alone: a job's epochs can come thousands a second, so an epoch must cost no disk read,
+   * and a job not seen here as a trial (every ordinary job) costs nothing at all.
+   */
+  private readonly running = new Map<string, JobRecord>();
 
   constructor(
     private readonly inner: JobEventLog,
-    private readonly jobs: JobStore,
     private readonly sweeps: SweepStore,
     /** Called when a trial job ends, so its sweep can start the next trial. */
     private readonly onTrialEnded?: (sweepId: string) => void,
@@ -39,16 +43,24 @@ export class SweepEventRelay implements JobEventLog {
   }
 
   private async relay(event: JobEventInput): Promise<void> {
-    const job = event.type === 'state' ? (event.data as JobRecord) : await this.jobs.get(event.jobId);
-    if (!job?.sweepId || !job.trial) return;
-    const record = await this.record(job.sweepId);
-    const plan = record?.plans[job.trial.index];
-    if (!record || !plan) return;
-    // The record may not hold this epoch yet: the event is newer than the last record write.
-    const entry = event.type === 'epoch' ? (event.data as JobRecord['history'][number]) : null;
-    const history = entry ? [...job.history.filter((e) => e.epoch < entry.epoch), entry] : job.history;
-    await this.inner.publish({ type: 'trial', jobId: record.id, data: trialView(record, plan, { ...job, history }) });
-    if (event.type === 'state' && isTerminal(job.state)) this.onTrialEnded?.(record.id);
+    let job: JobRecord | undefined;
+    if (event.type === 'state') {
+      job = event.data as JobRecord;
+      if (!job.sweepId || !job.trial) return;
+      if (isTerminal(job.state)) this.running.delete(job.id);
+      else this.running.set(job.id, job);
+    } else {
+      const known = this.running.get(event.jobId);
+      if (!known) return;
+      const entry = event.data as JobRecord['history'][number];
+      job = { ...known, history: [...known.history.filter((e) => e.epoch < entry.epoch), entry] };
+      this.running.set(job.id, job);
+    }
+    const sweepId = job.sweepId as string;
+    const record = await this.record(sweepId);
+    const plan = record?.plans[(job.trial as NonNullable<JobRecord['trial']>).index];
+    if (record && plan) await this.inner.publish({ type: 'trial', jobId: sweepId, data: trialView(record, plan, job) });
+    if (event.type === 'state' && isTerminal(job.state)) this.onTrialEnded?.(sweepId);
   }
 
   private async record(sweepId: string): Promise<SweepRecord | null> {
