@@ -24,6 +24,7 @@ export interface NewJob {
   config: JobConfig;
   idempotencyKey?: string | null;
   clientKey?: string | null;
+  restartSchedule?: boolean;
   trial?: TrialGate | null;
 }
 
@@ -65,6 +66,7 @@ export class JobStore {
       startEpoch: null,
       updatedAt: now,
       clientKey: input.clientKey ?? null,
+      ...(input.restartSchedule ? { restartSchedule: true } : {}),
       sweepId: input.trial?.sweepId ?? null,
       trial: input.trial ?? null,
     };

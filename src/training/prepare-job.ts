@@ -37,6 +37,7 @@ export async function prepareJob(job: JobRecord, storage: Storage, limits: Model
       validationData,
       validationSplit: validationData || config.validationSplit === 0 ? undefined : config.validationSplit,
       earlyStopping: config.earlyStopping ?? undefined,
+      clipGradNorm: config.clipGradNorm ?? undefined,
     },
   };
 }
@@ -45,6 +46,7 @@ async function buildTrainer(
   job: JobRecord, model: ModelRecord, storage: Storage, limits: ModelLimits,
 ): Promise<{ trainer: Trainer; resumedFrom: CheckpointRecord | null }> {
   const { seed, optimizer } = job.config;
+  const lrSchedule = job.config.lrSchedule ?? null;
   // Newest own checkpoint first: an exact resume (same optimizer state and PRNG) after a crash. The
   // store is asked too: a crash between writing a checkpoint and the job record must not lose it.
   const stored = (await storage.checkpoints.all(job.modelId)).filter((c) => c.jobId === job.id).map((c) => c.id);
@@ -56,12 +58,13 @@ async function buildTrainer(
   if (job.config.resumeFrom) {
     const record = await storage.checkpoints.get(job.config.resumeFrom, job.modelId);
     const state = await storage.checkpoints.readState(record.id);
+    // The schedule continues from the checkpoint unless this job sent its own optimizer or schedule.
     const trainer = state
-      ? Trainer.fromCheckpoint(state, { optimizer, limits })
-      : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, limits });
+      ? Trainer.fromCheckpoint(state, { optimizer, lrSchedule, restartSchedule: job.restartSchedule === true, limits })
+      : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, lrSchedule, limits });
     return { trainer, resumedFrom: record };
   }
-  return { trainer: Trainer.create(model.spec, { seed, optimizer, limits }), resumedFrom: null };
+  return { trainer: Trainer.create(model.spec, { seed, optimizer, lrSchedule, limits }), resumedFrom: null };
 }
 
 /** An own checkpoint that was removed or fails its checksum is skipped for the one before it. */
