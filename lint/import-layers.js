@@ -20,12 +20,13 @@ export const LAYERS = [
   { name: 'inference', rank: 3, paths: ['src/inference'], about: 'checkpoint cache, predict pool and its threads' },
   { name: 'export', rank: 3, paths: ['src/export'], about: 'model formats for other runtimes (ONNX)' },
   { name: 'storage', rank: 2, paths: ['src/storage'], about: 'records and files under DATA_DIR' },
+  { name: 'sweeps', rank: 1, paths: ['src/sweeps'], about: 'search spaces, seeded samplers, successive halving: pure logic' },
   { name: 'plots', rank: 1, paths: ['src/plots'], about: 'pure renderers: history -> SVG text' },
   { name: 'shared', rank: 1, paths: ['src/config.ts', 'src/errors.ts', 'src/compiled-path.ts'], about: 'config, the error model, small helpers' },
   { name: 'engine', rank: 0, paths: ['src/engine'], about: 'the pure neural-network library' },
 ];
 
-export const LAYER_ORDER = 'main -> api -> queue -> training | inference | export -> storage -> shared (config, errors, helpers) | plots -> engine';
+export const LAYER_ORDER = 'main -> api -> queue -> training | inference | export -> storage -> shared (config, errors, helpers) | plots | sweeps -> engine';
 
 /** Resolution the import rules and the audit share: TypeScript sources are imported by their `.js` names. */
 export const RESOLVER_OPTIONS = { extensionAlias: { '.js': ['.ts', '.js'] } };

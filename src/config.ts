@@ -73,6 +73,8 @@ const schema = z.object({
   CHECKPOINT_RETENTION_LAST: int(0, 3),
   /** Largest `epochs` a job may ask for (422 LIMIT_EXCEEDED naming /epochs). */
   MAX_EPOCHS: int(1, 100_000),
+  /** Most trials one sweep may have (a larger grid or `trials` is 422 LIMIT_EXCEEDED naming the field). */
+  MAX_SWEEP_TRIALS: int(1, 256),
   /** Per client (API key, else IP) and minute: job submissions, and predict/evaluate calls (0 = unlimited). */
   RATE_LIMIT_JOBS_PER_MINUTE: int(0, 120),
   RATE_LIMIT_PREDICT_PER_MINUTE: int(0, 6000),
@@ -130,6 +132,7 @@ export interface Config {
   trainingThreadMaxOldGenMb: number;
   checkpointRetentionLast: number;
   maxEpochs: number;
+  maxSweepTrials: number;
   /** Requests per client and minute; 0 = unlimited. */
   rateLimits: { jobsPerMinute: number; predictPerMinute: number };
   maxActiveJobsPerClient: number;
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trainingThreadMaxOldGenMb: raw.TRAINING_THREAD_MAX_OLD_GEN_MB,
     checkpointRetentionLast: raw.CHECKPOINT_RETENTION_LAST,
     maxEpochs: raw.MAX_EPOCHS,
+    maxSweepTrials: raw.MAX_SWEEP_TRIALS,
     rateLimits: { jobsPerMinute: raw.RATE_LIMIT_JOBS_PER_MINUTE, predictPerMinute: raw.RATE_LIMIT_PREDICT_PER_MINUTE },
     maxActiveJobsPerClient: raw.MAX_ACTIVE_JOBS_PER_CLIENT,
     overloadMaxEventLoopDelayMs: raw.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

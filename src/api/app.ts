@@ -24,6 +24,7 @@ import { isOipUrl, OIP_PREFIX, oipFrameworkError } from './routes/oip/errors.js'
 import { oipRoutes } from './routes/oip/index.js';
 import { labelsRoutes } from './routes/models/labels.js';
 import { predictRoutes } from './routes/predict/index.js';
+import { sweepsRoutes } from './routes/sweeps/index.js';
 
 export type { AppDeps } from './deps.js';
 
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(predictRoutes, { deps });
       await v1.register(jobsRoutes, { deps });
       await v1.register(curvesRoutes, { deps });
+      await v1.register(sweepsRoutes, { deps });
     },
     { prefix: '/v1' },
   );

@@ -8,6 +8,7 @@ import type { InferenceService } from '../inference/inference-service.js';
 import type { TrainingQueue } from '../queue/types.js';
 import type { Storage } from '../storage/index.js';
 import type { JobStore } from '../storage/job-store.js';
+import type { SweepStore } from '../storage/sweep-store.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   queue: TrainingQueue;
   /** Job records; datasets and models ask it `isInUse` before a DELETE. */
   jobs: JobStore;
+  /** Sweep records; their trials are ordinary jobs in `jobs`. */
+  sweeps: SweepStore;
   inference: InferenceService;
   /** ONNX exports, in a thread of their own. */
   onnx: OnnxPool;

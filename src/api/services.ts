@@ -11,6 +11,7 @@ import { startChangeRelay, type ChangeRelay } from '../inference/redis-change-re
 import { ServingIndex } from '../inference/serving-index.js';
 import { openStorage } from '../storage/index.js';
 import { JobStore } from '../storage/job-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
 import type { AppDeps } from './deps.js';
 import { createMetrics, registerJobMetrics } from './metrics.js';
 
@@ -23,6 +24,8 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
   const storage = await openStorage(config.dataDir);
   const jobs = new JobStore(config.dataDir);
   await jobs.init();
+  const sweeps = new SweepStore(config.dataDir);
+  await sweeps.init();
   const metrics = createMetrics();
   registerJobMetrics(metrics, jobs);
   const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries });
@@ -50,5 +53,5 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
     index.close();
     storage.changes.close();
   };
-  return { deps: { config, storage, jobs, metrics, inference, onnx }, close };
+  return { deps: { config, storage, jobs, sweeps, metrics, inference, onnx }, close };
 }

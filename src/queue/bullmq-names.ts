@@ -20,6 +20,8 @@ export interface BullmqThreadData extends BullmqSettings {
 export const cancelKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:cancel:${jobId}`;
 export const cancelChannel = (s: BullmqSettings): string => `${s.prefix}:${s.queueName}:cancel`;
 export const eventsPrefix = (s: BullmqSettings): string => `${s.prefix}:${s.queueName}`;
+/** The lease one sweep driver holds while it advances a sweep (sweep-lock.ts). */
+export const sweepLockKey = (s: BullmqSettings, sweepId: string): string => `${s.prefix}:${s.queueName}:sweep-lock:${sweepId}`;
 /** BullMQ's own lock key of an active job: holds the token of the worker that owns it. */
 export const lockKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:${jobId}:lock`;
 

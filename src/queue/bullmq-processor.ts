@@ -11,19 +11,24 @@ import type { JobRuntime, StopReason } from '../training/runtime.js';
 import { cancelKey, eventsPrefix, lockKey, type BullmqThreadData } from './bullmq-names.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
+import type { JobEventLog } from './event-log.js';
+import { SweepEventRelay } from './sweep-events.js';
+import { SweepStore } from '../storage/sweep-store.js';
 
 const settings = workerData as BullmqThreadData;
 /** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */
 const CANCEL_POLL_MS = 500;
 const LOCK_RETRY_MS = 250;
 
-let shared: { redis: Redis; events: RedisEventLog; deps: Promise<TrainingDeps> } | null = null;
+let shared: { redis: Redis; events: JobEventLog; deps: Promise<TrainingDeps> } | null = null;
 
 function threadState() {
   if (!shared) {
     const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', () => undefined); // failed commands surface where they are awaited
-    shared = { redis, events: new RedisEventLog(redis, null, eventsPrefix(settings)), deps: openTrainingDeps(settings.dataDir, settings.limits) };
+    // Trial jobs also tell their sweep's stream (the worker's main thread starts the next trial).
+    const events = new SweepEventRelay(new RedisEventLog(redis, null, eventsPrefix(settings)), new SweepStore(settings.dataDir));
+    shared = { redis, events, deps: openTrainingDeps(settings.dataDir, settings.limits) };
   }
   return shared;
 }

@@ -6,14 +6,23 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { serviceUnavailable } from '../errors.js';
 import type { JobStore } from '../storage/job-store.js';
-import { CANCEL_TTL_SECONDS, cancelChannel, cancelKey, eventsPrefix, type BullmqSettings } from './bullmq-names.js';
+import { ChangeFeed } from '../storage/change-feed.js';
+import { ModelStore } from '../storage/model-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
+import { CANCEL_TTL_SECONDS, cancelChannel, cancelKey, eventsPrefix, sweepLockKey, type BullmqSettings } from './bullmq-names.js';
+import type { JobEventLog } from './event-log.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
+import { SweepDriver } from './sweep-driver.js';
+import { SweepEventRelay } from './sweep-events.js';
+import { RedisSweepLock } from './sweep-lock.js';
 import type { JobEvent, SubscribeOptions, TrainingQueue } from './types.js';
 
 export interface BullmqQueueOptions extends BullmqSettings {
   jobs: JobStore;
   maxAttempts: number;
+  /** Where sweep records and trial models live (the driver starts trials from here too). */
+  dataDir: string;
 }
 
 /** A Redis that answers takes milliseconds; anything slower counts as down. */
@@ -25,7 +34,10 @@ export class BullmqQueue implements TrainingQueue {
   private readonly client: Redis;
   private readonly subscriber: Redis;
   private readonly queue: Queue;
-  private readonly events: RedisEventLog;
+  private readonly events: JobEventLog;
+  private readonly sweeps: SweepStore;
+  private driver: SweepDriver | null = null;
+  private reconcileTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BullmqQueueOptions) {
     const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: REDIS_TIMEOUT_MS, lazyConnect: false };
@@ -36,20 +48,38 @@ export class BullmqQueue implements TrainingQueue {
     this.subscriber.on('error', () => undefined);
     this.queue = new Queue(options.queueName, { connection: this.client, prefix: options.prefix });
     this.queue.on('error', () => undefined);
-    this.events = new RedisEventLog(this.client, this.subscriber, eventsPrefix(options));
+    this.sweeps = new SweepStore(options.dataDir);
+    const log = new RedisEventLog(this.client, this.subscriber, eventsPrefix(options));
+    this.events = new SweepEventRelay(log, this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
+  }
+
+  /**
+   * Drives sweeps from this process too: unfinished ones at once (an API restart loses none), then
+   * periodically as a safety net behind the workers, which start the next trial when one ends.
+   */
+  async startSweeps(reconcileMs: number, onError?: (err: unknown) => void): Promise<void> {
+    this.driver = new SweepDriver({
+      sweeps: this.sweeps, jobs: this.options.jobs, models: await ModelStore.open(this.options.dataDir, new ChangeFeed(this.options.dataDir)), events: this.events,
+      lock: new RedisSweepLock(this.client, (sweepId) => sweepLockKey(this.options, sweepId)),
+      enqueue: (jobId) => this.enqueue(jobId), cancel: (jobId) => this.cancel(jobId), onError,
+    });
+    void this.driver.reconcile();
+    this.reconcileTimer = setInterval(() => void this.driver?.reconcile(), reconcileMs).unref();
   }
 
   async enqueue(jobId: string): Promise<void> {
     this.assertConnected();
-    await unavailableOnFailure(
-      this.queue.add('train', { jobId }, {
-        jobId, // one BullMQ job per job record, however often enqueue is called
-        attempts: this.options.maxAttempts,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: KEEP_FINISHED,
-        removeOnFail: KEEP_FINISHED,
-      }),
-    );
+    await unavailableOnFailure(addTrainingJob(this.queue, jobId, this.options.maxAttempts));
+  }
+
+  async advanceSweep(sweepId: string): Promise<void> {
+    await this.driver?.advance(sweepId);
+  }
+
+  async cancelSweep(sweepId: string): Promise<boolean> {
+    this.assertConnected();
+    if (!this.driver) throw serviceUnavailable('QUEUE_UNAVAILABLE', 'this queue does not drive sweeps');
+    return unavailableOnFailure(this.driver.cancel(sweepId), 30_000);
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -91,6 +121,7 @@ export class BullmqQueue implements TrainingQueue {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.reconcileTimer);
     await this.events.close();
     await this.queue.close().catch(() => undefined);
     this.client.disconnect();
@@ -99,10 +130,10 @@ export class BullmqQueue implements TrainingQueue {
 }
 
 /** Any Redis failure or slowness becomes 503 QUEUE_UNAVAILABLE (with Retry-After). */
-async function unavailableOnFailure<T>(work: Promise<T>): Promise<T> {
+async function unavailableOnFailure<T>(work: Promise<T>, timeoutMs = REDIS_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Redis did not answer in time')), REDIS_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -111,4 +142,15 @@ async function unavailableOnFailure<T>(work: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Adds the BullMQ job of a job record: the API's enqueue and a worker's sweep driver share it. */
+export function addTrainingJob(queue: Queue, jobId: string, maxAttempts: number): Promise<unknown> {
+  return queue.add('train', { jobId }, {
+    jobId, // one BullMQ job per job record, however often enqueue is called
+    attempts: maxAttempts,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: KEEP_FINISHED,
+    removeOnFail: KEEP_FINISHED,
+  });
 }

@@ -2,14 +2,23 @@
 // threads (CPU-bound training never blocks lock renewal), cancel requests relayed from pub/sub, and
 // the job record failed once BullMQ gives up on a job.
 
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { compiledFile } from '../compiled-path.js';
 import { JobStore } from '../storage/job-store.js';
-import { cancelChannel, eventsPrefix, type BullmqThreadData } from './bullmq-names.js';
+import { ChangeFeed } from '../storage/change-feed.js';
+import { ModelStore } from '../storage/model-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
+import { CANCEL_TTL_SECONDS, cancelChannel, cancelKey, eventsPrefix, sweepLockKey, type BullmqThreadData } from './bullmq-names.js';
+import { addTrainingJob } from './bullmq-queue.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
+import { SweepDriver } from './sweep-driver.js';
+import { SweepEventRelay } from './sweep-events.js';
+import { RedisSweepLock } from './sweep-lock.js';
 import { threadResourceLimits } from './training-threads.js';
+
+const SWEEP_RECONCILE_MS = 5000;
 
 export interface TrainingWorkerOptions extends BullmqThreadData {
   concurrency: number;
@@ -34,7 +43,23 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   subscriber.on('error', onError);
   const jobs = new JobStore(options.dataDir);
   await jobs.init();
-  const events = new RedisEventLog(connection, null, eventsPrefix(options));
+  const sweeps = new SweepStore(options.dataDir);
+  // A worker that ends a trial starts the sweep's next one at once, with no API process involved.
+  const trialQueue = new Queue(options.queueName, { connection, prefix: options.prefix });
+  trialQueue.on('error', onError);
+  const driver = new SweepDriver({
+    sweeps, jobs, models: await ModelStore.open(options.dataDir, new ChangeFeed(options.dataDir)), events: new RedisEventLog(connection, null, eventsPrefix(options)),
+    lock: new RedisSweepLock(connection, (sweepId) => sweepLockKey(options, sweepId)),
+    enqueue: (jobId) => addTrainingJob(trialQueue, jobId, options.maxStalls + 1).then(() => undefined),
+    cancel: async (jobId) => void (await connection.multi().set(cancelKey(options, jobId), '1', 'EX', CANCEL_TTL_SECONDS).publish(cancelChannel(options), jobId).exec()),
+    onError,
+  });
+  const advanceSweepOf = (job: Job | undefined) => {
+    const jobId = (job?.data as { jobId?: string } | undefined)?.jobId;
+    if (!jobId) return;
+    void jobs.get(jobId).then((record) => (record?.sweepId ? driver.advance(record.sweepId) : undefined)).catch(onError);
+  };
+  const events = new SweepEventRelay(new RedisEventLog(connection, null, eventsPrefix(options)), sweeps, (sweepId) => void driver.advance(sweepId));
   const threadData: BullmqThreadData = {
     redisUrl: options.redisUrl, prefix: options.prefix, queueName: options.queueName, dataDir: options.dataDir, limits: options.limits,
     lockMs: options.lockMs,
@@ -62,6 +87,8 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
     const code = /stalled|unexpected exit code/i.test(err.message) ? 'WORKER_CRASHED' : 'PROCESSOR_ERROR';
     endJob(jobs, events, (job.data as { jobId: string }).jobId, 'failed', { code, message: err.message }).catch(onError);
   });
+  worker.on('completed', (job: Job) => advanceSweepOf(job));
+  worker.on('failed', (job: Job | undefined) => advanceSweepOf(job));
 
   // A cancel published by any API process: abort the job here if this worker runs it.
   subscriber.on('message', (channel: string, jobId: string) => {
@@ -69,11 +96,16 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   });
   await subscriber.subscribe(cancelChannel(options));
   await worker.waitUntilReady();
+  void driver.reconcile();
+  // A safety net behind the event-driven starts: a worker keeps sweeps going with no API process up.
+  const reconcileTimer = setInterval(() => void driver.reconcile(), SWEEP_RECONCILE_MS).unref();
 
   return {
     async close() {
+      clearInterval(reconcileTimer);
       worker.cancelAllJobs('shutdown');
       await worker.close();
+      await trialQueue.close().catch(() => undefined);
       subscriber.disconnect();
       connection.disconnect();
     },

@@ -4,9 +4,16 @@
 
 import { serviceUnavailable } from '../errors.js';
 import type { JobStore } from '../storage/job-store.js';
+import { ChangeFeed } from '../storage/change-feed.js';
+import { ModelStore } from '../storage/model-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
 import type { JobLimits, JobOutcome } from '../training/runtime.js';
 import { endJob } from './job-transitions.js';
+import type { JobEventLog } from './event-log.js';
 import { MemoryEventLog } from './memory-event-log.js';
+import { SweepDriver } from './sweep-driver.js';
+import { SweepEventRelay } from './sweep-events.js';
+import { ProcessSweepLock } from './sweep-lock.js';
 import { TrainingThreads, type ThreadFailure } from './training-threads.js';
 import type { JobEvent, SubscribeOptions, TrainingQueue } from './types.js';
 
@@ -24,15 +31,23 @@ export interface EmbeddedQueueOptions {
   onError?: (err: unknown, jobId: string) => void;
 }
 
+/** A safety net: trials start when one ends (event-driven); this catches anything that slipped. */
+const SWEEP_RECONCILE_MS = 5000;
+
 export class EmbeddedQueue implements TrainingQueue {
   private readonly pending: string[] = [];
-  private readonly events = new MemoryEventLog();
+  private readonly events: JobEventLog;
   private readonly threads: TrainingThreads;
+  private readonly sweeps: SweepStore;
+  private driver: SweepDriver | null = null;
+  private reconcileTimer: NodeJS.Timeout | undefined;
   /** Failed runs counted here too: a thread may die before the processor records its attempt. */
   private readonly failedRuns = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: EmbeddedQueueOptions) {
+    this.sweeps = new SweepStore(options.dataDir);
+    this.events = new SweepEventRelay(new MemoryEventLog(), this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
     this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits }, options.threadHeapMb ?? 0, {
       onEvent: (event) => void this.events.publish(event),
       onDone: (jobId, outcome) => this.onDone(jobId, outcome),
@@ -52,6 +67,22 @@ export class EmbeddedQueue implements TrainingQueue {
       }
     }
     this.pump();
+    this.driver = new SweepDriver({
+      sweeps: this.sweeps, jobs: this.options.jobs, models: await ModelStore.open(this.options.dataDir, new ChangeFeed(this.options.dataDir)), events: this.events,
+      lock: new ProcessSweepLock(), enqueue: (jobId) => this.enqueue(jobId), cancel: (jobId) => this.cancel(jobId),
+      onError: (err, sweepId) => this.options.onError?.(err, sweepId),
+    });
+    await this.driver.reconcile();
+    this.reconcileTimer = setInterval(() => void this.driver?.reconcile(), SWEEP_RECONCILE_MS).unref();
+  }
+
+  async advanceSweep(sweepId: string): Promise<void> {
+    if (!this.closed) await this.driver?.advance(sweepId);
+  }
+
+  async cancelSweep(sweepId: string): Promise<boolean> {
+    if (!this.driver || this.closed) throw serviceUnavailable('QUEUE_UNAVAILABLE', 'the training queue is shutting down');
+    return this.driver.cancel(sweepId);
   }
 
   async enqueue(jobId: string): Promise<void> {
@@ -79,6 +110,7 @@ export class EmbeddedQueue implements TrainingQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.reconcileTimer);
     this.pending.length = 0;
     await this.threads.close(this.options.shutdownGraceMs);
     await this.events.close();

@@ -17,12 +17,16 @@ export interface QueueDeps {
 
 type QueueConfig = Pick<Config, 'redisUrl' | 'dataDir' | 'workerConcurrency' | 'jobMaxAttempts' | 'shutdownTimeoutMs' | 'queueName' | 'queuePrefix' | 'jobLimits' | 'engineLimits' | 'checkpointRetentionLast' | 'trainingThreadMaxOldGenMb'>;
 
+/** How often the API re-derives unfinished sweeps, behind the event-driven starts. */
+const SWEEP_RECONCILE_MS = 5000;
+
 export async function createQueue(config: QueueConfig, deps: QueueDeps): Promise<TrainingQueue> {
   if (config.redisUrl) {
     const queue = new BullmqQueue({
       redisUrl: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName,
-      jobs: deps.jobs, maxAttempts: config.jobMaxAttempts,
+      jobs: deps.jobs, maxAttempts: config.jobMaxAttempts, dataDir: config.dataDir,
     });
+    await queue.startSweeps(SWEEP_RECONCILE_MS, (err) => deps.onError?.(err));
     // Redis down at start-up is not fatal: /readyz says 503 and the queue reconnects by itself.
     if (!(await queue.connected())) deps.onError?.(new Error('Redis is not reachable yet; the queue answers 503 until it is'));
     return queue;

@@ -35,6 +35,13 @@ export interface TrainingQueue {
   cancel(jobId: string): Promise<void>;
   /** Live events of one job; resolves to an unsubscribe function once the subscription is active. */
   subscribe(jobId: string, listener: (event: JobEvent) => void, options?: SubscribeOptions): Promise<() => void>;
+  /**
+   * Starts a sweep's next trials (up to its parallelism) and ends it when every trial has ended.
+   * Idempotent; the queue also calls it itself when a trial ends and periodically.
+   */
+  advanceSweep(sweepId: string): Promise<void>;
+  /** Cancels a sweep and its unfinished trials; resolves false when it had already ended. */
+  cancelSweep(sweepId: string): Promise<boolean>;
   /** Resolves when the backend answers; rejects otherwise (readiness, fail-fast 503s). */
   ping(): Promise<void>;
   close(): Promise<void>;

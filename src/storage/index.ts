@@ -61,7 +61,7 @@ export async function openStorage(dataDir: string): Promise<Storage> {
 /** Clears what writers killed between write and rename left in DATA_DIR's record directories. */
 async function sweepTempFiles(dataDir: string): Promise<void> {
   const checkpoints = join(dataDir, 'checkpoints');
-  const dirs = [dataDir, join(dataDir, 'datasets'), join(dataDir, 'models'), join(dataDir, 'labels'), join(dataDir, 'jobs'), join(dataDir, 'jobs', 'idempotency-keys'), checkpoints];
+  const dirs = [dataDir, join(dataDir, 'datasets'), join(dataDir, 'models'), join(dataDir, 'labels'), join(dataDir, 'jobs'), join(dataDir, 'jobs', 'idempotency-keys'), join(dataDir, 'sweeps'), checkpoints];
   for (const model of await listDir(checkpoints)) dirs.push(join(checkpoints, model));
   for (const dir of dirs) await removeStaleTempFiles(dir, STALE_TEMP_MS);
 }

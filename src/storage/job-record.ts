@@ -2,6 +2,7 @@
 // plus the pure transitions every writer shares. JobStore (job-store.ts) persists these records.
 
 import type { EarlyStoppingConfig, EpochMetrics, KernelSwitch, LrScheduleConfig, OptimizerConfig } from '../engine/index.js';
+import type { TrialGate } from '../sweeps/config.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -82,6 +83,10 @@ export interface JobRecord {
    * whole checkpoint chain; absent when there was none.
    */
   kernelSwitches?: KernelSwitch[];
+  /** The sweep this job is a trial of (src/storage/sweep-record.ts); null or absent otherwise. */
+  sweepId?: string | null;
+  /** A trial's index and early-termination settings, read by its run at every rung. */
+  trial?: TrialGate | null;
 }
 
 export function isTerminal(state: JobState): boolean {

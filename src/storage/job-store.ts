@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { isUuid, newId } from './ids.js';
 import { initialProgress, isTerminal, type JobConfig, type JobRecord, type JobState } from './job-record.js';
+import type { TrialGate } from '../sweeps/config.js';
 import { newestFirst, paginate } from './pagination.js';
 import { ensureDir, listJson, readJson, sha256 } from './record-files.js';
 import type { Page, PageRequest } from './types.js';
@@ -14,6 +15,7 @@ import type { Page, PageRequest } from './types.js';
 export interface JobFilter {
   modelId?: string;
   state?: JobState;
+  sweepId?: string;
 }
 
 export interface NewJob {
@@ -23,6 +25,7 @@ export interface NewJob {
   idempotencyKey?: string | null;
   clientKey?: string | null;
   restartSchedule?: boolean;
+  trial?: TrialGate | null;
 }
 
 export class JobStore {
@@ -64,6 +67,8 @@ export class JobStore {
       updatedAt: now,
       clientKey: input.clientKey ?? null,
       ...(input.restartSchedule ? { restartSchedule: true } : {}),
+      sweepId: input.trial?.sweepId ?? null,
+      trial: input.trial ?? null,
     };
     if (input.idempotencyKey != null) {
       const winner = await this.claimKey(input.idempotencyKey, job.id);
@@ -111,9 +116,15 @@ export class JobStore {
   /** Newest first, with the service's opaque cursors. */
   async list(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>> {
     const jobs = (await this.all()).filter(
-      (job) => (!filter.modelId || job.modelId === filter.modelId) && (!filter.state || job.state === filter.state),
+      (job) => (!filter.modelId || job.modelId === filter.modelId) && (!filter.state || job.state === filter.state)
+        && (!filter.sweepId || job.sweepId === filter.sweepId),
     );
     return paginate(jobs, page);
+  }
+
+  /** Every trial job of a sweep. */
+  async trialsOf(sweepId: string): Promise<JobRecord[]> {
+    return (await this.all()).filter((job) => job.sweepId === sweepId);
   }
 
   /** Jobs that are queued or running, oldest first: what a restarted embedded queue runs again. */

@@ -5,16 +5,20 @@
 import { isEngineError, type EpochMetrics, type FitResult, type Trainer } from '../engine/index.js';
 import { finishedRecord, isTerminal, type JobRecord } from '../storage/job-record.js';
 import { JobStore } from '../storage/job-store.js';
+import { SweepStore } from '../storage/sweep-store.js';
 import { openStorage, type CheckpointRecord, type CheckpointTag, type Storage } from '../storage/index.js';
 import { asJobFailure, JobFailure } from './job-failure.js';
 import { prepareJob, type PreparedJob } from './prepare-job.js';
 import { ProgressTracker } from './progress.js';
 import { pruneCheckpoints } from './retention.js';
-import { stopReason, type JobLimits, type JobOutcome, type JobRuntime } from './runtime.js';
+import { stopReason, type JobLimits, type JobOutcome, type JobRuntime, type StopReason } from './runtime.js';
+import { continuesAfterEpoch } from './trial-gate.js';
 
 export interface TrainingDeps {
   storage: Storage;
   jobs: JobStore;
+  /** Rung entries of sweep trials (early termination, trial-gate.ts). */
+  sweeps: SweepStore;
   limits: JobLimits;
 }
 
@@ -32,7 +36,7 @@ export async function runTrainingJob(jobId: string, runtime: JobRuntime, deps: T
   if (runtime.signal.aborted) follow();
   runtime.signal.addEventListener('abort', follow, { once: true });
   const timer = timeLimit(job, deps.limits, () => controller.abort('timeout'));
-  const run = new JobRun(job, { ...runtime, signal: controller.signal }, deps);
+  const run = new JobRun(job, { ...runtime, signal: controller.signal }, deps, (reason) => controller.abort(reason));
   try {
     return await run.execute();
   } catch (err) {
@@ -65,6 +69,8 @@ class JobRun {
     private job: JobRecord,
     private readonly runtime: JobRuntime,
     private readonly deps: TrainingDeps,
+    /** Stops this run at the next batch boundary (a sweep trial stopped at a rung). */
+    private readonly stopSelf: (reason: StopReason) => void,
   ) {}
 
   async execute(): Promise<JobOutcome> {
@@ -142,6 +148,8 @@ class JobRun {
     } else if (performance.now() - this.lastRecordWrite >= RECORD_EVERY_MS) {
       await this.save();
     }
+    // A trial stopped by early termination ends `cancelled`, its history (and so its metric) kept.
+    if (!(await continuesAfterEpoch(this.deps.sweeps, this.job, metrics.epoch - (this.job.startEpoch ?? 0)))) this.stopSelf('cancel');
   }
 
   private async succeed(trainer: Trainer, prepared: PreparedJob, result: FitResult | null): Promise<JobOutcome> {
@@ -254,5 +262,5 @@ function bestMetricOf(metrics: Pick<EpochMetrics, 'loss' | 'valLoss'>): number {
 export async function openTrainingDeps(dataDir: string, limits: JobLimits): Promise<TrainingDeps> {
   const jobs = new JobStore(dataDir);
   await jobs.init();
-  return { storage: await openStorage(dataDir), jobs, limits };
+  return { storage: await openStorage(dataDir), jobs, sweeps: new SweepStore(dataDir), limits };
 }

@@ -5,7 +5,8 @@
 import type { Config } from '../config.js';
 import { DEFAULT_LIMITS, type ModelLimits } from '../engine/index.js';
 
-export type JobEventType = 'progress' | 'epoch' | 'checkpoint' | 'state';
+/** `trial` goes out on a sweep's stream (keyed by the sweep id): a trial's view changed (src/queue/sweep-events.ts). */
+export type JobEventType = 'progress' | 'epoch' | 'checkpoint' | 'state' | 'trial';
 
 /**
  * What a run publishes (the queue publishes `state` events too, when it ends a job itself). `data`:

@@ -27,6 +27,7 @@ interface Fixtures {
   dataset: string;
   regression: string;
   finishedJob: string;
+  finishedSweep: string;
 }
 
 // ---------- values ----------
@@ -281,6 +282,41 @@ function jobBody(f: Fixtures): fc.Arbitrary<unknown> {
   );
 }
 
+/** Sweep bodies around valid ones: known and unknown paths, every domain form, both searches. */
+function sweepBody(f: Fixtures): fc.Arbitrary<unknown> {
+  const pair = fc.tuple(fc.double({ min: 1e-5, max: 1, noNaN: true }), fc.double({ min: 1e-5, max: 1, noNaN: true }));
+  const domain = fc.oneof(
+    fc.record({ values: fc.array(fc.oneof(fc.integer({ min: -2, max: 64 }), fc.double({ min: 1e-5, max: 1, noNaN: true }), hostileValue), { minLength: 1, maxLength: 4 }) }),
+    fc.record({ uniform: pair }),
+    fc.record({ logUniform: pair }),
+    fc.record({ intUniform: fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })) }),
+  );
+  const path = fc.constantFrom('optimizer.learningRate', 'batchSize', 'epochs', 'spec.layers.0.units', 'spec.layers.0.activation', 'validationSplit', 'foo.bar', 'spec.layers.9.units', '__proto__', 'constructor.prototype', 'spec', '');
+  // One in three starts valid (a grid over known paths on the trained model), so mutations reach past validation.
+  const valid = fc.record({
+    name: fc.constant('sweep'), datasetId: fc.constant(f.dataset), baseModelId: fc.constant(f.trained), base: fc.constant({ epochs: 1, optimizer: { type: 'adam' } }),
+    space: fc.constant({ 'optimizer.learningRate': { values: [0.01, 0.1] }, batchSize: { values: [1, 2] } }), search: fc.constant('grid'),
+    parallelism: fc.integer({ min: 1, max: 4 }), seed: fc.nat({ max: 100 }), metric: fc.constantFrom('loss', 'accuracy'),
+  });
+  const wild = fc.record(
+    {
+      name: fc.oneof(fc.constant('sweep'), trickyString),
+      datasetId: fc.constantFrom(f.dataset, f.regression, MISSING_ID),
+      baseModelId: fc.constantFrom(f.trained, f.untrained, MISSING_ID),
+      base: fc.record({ epochs: fc.integer({ min: 1, max: 3 }), optimizer: fc.constant({ type: 'adam' }), validationSplit: fc.constantFrom(0, 0.5) }, { requiredKeys: ['epochs'] }),
+      space: fc.dictionary(path, domain, { minKeys: 1, maxKeys: 3 }),
+      search: fc.constantFrom('grid', 'random'),
+      trials: fc.integer({ min: 1, max: 6 }),
+      parallelism: fc.integer({ min: 0, max: 4 }),
+      seed: fc.nat({ max: 2 ** 32 - 1 }),
+      metric: fc.constantFrom('loss', 'accuracy', 'valLoss', 'valAccuracy'),
+      earlyTermination: fc.oneof(fc.constant({ type: 'none' }), fc.record({ type: fc.constant('successiveHalving'), minEpochs: fc.integer({ min: 0, max: 3 }), reductionFactor: fc.integer({ min: 1, max: 4 }) })),
+    },
+    { requiredKeys: ['name', 'datasetId', 'baseModelId', 'base', 'space', 'search', 'parallelism'] },
+  );
+  return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 2, arbitrary: wild });
+}
+
 // ---------- the routes ----------
 
 function routes(f: Fixtures) {
@@ -363,30 +399,31 @@ function routes(f: Fixtures) {
     'POST /v1/jobs': fc
       .record({ r: jsonPost(fc.constant('/v1/jobs'), jobBody(f)), key: fc.option(fc.oneof(trickyString, fc.string({ maxLength: 300 }))) })
       .map(({ r, key }) => (key === null ? r : { ...r, headers: { ...r.headers, 'idempotency-key': headerSafe(key) } })),
+    'POST /v1/sweeps': jsonPost(fc.constant('/v1/sweeps'), sweepBody(f)),
     'POST /v1/models/:id/checkpoints': fc
       .record({ id: modelId, bytes: weightsBytes, type: fc.oneof({ weight: 5, arbitrary: fc.constant('application/octet-stream') }, { weight: 1, arbitrary: jsonType }) })
       .map(({ id, bytes, type }) => req('POST', `/v1/models/${id}/checkpoints`, bytes, type)),
     'GET collections': fc
-      .record({ path: fc.constantFrom('/v1/models', '/v1/datasets', '/v1/jobs', `/v1/models/${f.trained}/checkpoints`), q: query })
+      .record({ path: fc.constantFrom('/v1/models', '/v1/datasets', '/v1/jobs', '/v1/sweeps', `/v1/models/${f.trained}/checkpoints`), q: query })
       .map(({ path, q }) => req('GET', `${path}?${q}`)),
     'GET one resource': fc
       .record({
-        path: fc.constantFrom('/v1/models/:id', '/v1/datasets/:id', '/v1/jobs/:id', '/v1/models/:id/checkpoints', `/v1/models/${f.trained}/checkpoints/:id`, `/v1/models/${f.trained}/checkpoints/:id/weights`, '/v1/models/:id/checkpoints/:id'),
+        path: fc.constantFrom('/v1/models/:id', '/v1/datasets/:id', '/v1/jobs/:id', '/v1/sweeps/:id', '/v1/models/:id/checkpoints', `/v1/models/${f.trained}/checkpoints/:id`, `/v1/models/${f.trained}/checkpoints/:id/weights`, '/v1/models/:id/checkpoints/:id'),
         id: anyId,
         id2: anyId,
       })
       .map(({ path, id, id2 }) => req('GET', path.replace(':id', id).replace(':id', id2))),
     'DELETE, cancel and events': fc
-      .record({ op: fc.constantFrom('DELETE /v1/models/:id', 'DELETE /v1/datasets/:id', 'POST /v1/jobs/:id/cancel', 'GET /v1/jobs/:id/events'), id: foreignId, finished: fc.boolean() })
+      .record({ op: fc.constantFrom('DELETE /v1/models/:id', 'DELETE /v1/datasets/:id', 'POST /v1/jobs/:id/cancel', 'GET /v1/jobs/:id/events', 'POST /v1/sweeps/:id/cancel', 'GET /v1/sweeps/:id/events'), id: foreignId, finished: fc.boolean() })
       .map(({ op, id, finished }) => {
         const [method, path] = op.split(' ');
-        const target = finished && !op.startsWith('DELETE') ? f.finishedJob : id;
+        const target = finished && !op.startsWith('DELETE') ? (op.includes('sweeps') ? f.finishedSweep : f.finishedJob) : id;
         return req(method as InjectOptions['method'], path.replace(':id', target));
       }),
     'any method, any path': fc
       .record({
         method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'),
-        segments: fc.array(fc.oneof(fc.constantFrom('v1', 'models', 'datasets', 'jobs', 'checkpoints', 'predict', 'weights', 'cancel', 'events'), anyId), { maxLength: 5 }),
+        segments: fc.array(fc.oneof(fc.constantFrom('v1', 'models', 'datasets', 'jobs', 'sweeps', 'checkpoints', 'predict', 'weights', 'cancel', 'events'), anyId), { maxLength: 5 }),
         body: fc.option(hostileValue),
         type: jsonType,
       })
@@ -411,6 +448,7 @@ const RUNS: Record<keyof ReturnType<typeof routes>, { runs: number; accepts: boo
   'POST /v2/models/:model/infer': { runs: 500, accepts: true },
   'POST /v1/models/:id/evaluate': { runs: 300, accepts: true },
   'POST /v1/jobs': { runs: 800, accepts: true },
+  'POST /v1/sweeps': { runs: 500, accepts: true },
   'POST /v1/models/:id/checkpoints': { runs: 400, accepts: false },
   'GET collections': { runs: 300, accepts: true },
   'GET one resource': { runs: 500, accepts: true },
@@ -440,9 +478,16 @@ describe('fuzzing every route', () => {
       dataset: await id(json('/v1/datasets', { name: 'pairs', inputShape: [2], inputs: [[1, 2], [2, 1], [0, 3]], labels: [1, 0, 1] })),
       regression: await id(json('/v1/datasets', { name: 'sums', inputShape: [2], inputs: [[1, 2], [2, 1]], targets: [[3, 1], [3, 1]] })),
       finishedJob: '',
+      finishedSweep: '',
     };
     f.finishedJob = await id(json('/v1/jobs', { modelId: trained, datasetId: f.dataset, epochs: 1 }));
     await t.deps.queue.cancel(f.finishedJob);
+    // A sweep that has ended: its record says so (the recording queue drives no sweep).
+    f.finishedSweep = await id(json('/v1/sweeps', {
+      name: 'ended', datasetId: f.dataset, baseModelId: trained, base: { epochs: 1 }, space: { batchSize: { values: [1] } }, search: 'grid', parallelism: 1,
+    }));
+    const ended = await t.deps.sweeps.get(f.finishedSweep);
+    if (ended) await t.deps.sweeps.save({ ...ended, ended: { state: 'cancelled', finishedAt: new Date().toISOString() } });
   });
 
   afterAll(async () => {

@@ -71,6 +71,10 @@ const conv = (layer: Record<string, unknown>) => ({
 });
 const jsonDataset = (body: Record<string, unknown>) => post('/v1/datasets', { name: 'hostile', inputShape: [2], inputs: [[1, 2], [3, 4]], labels: [0, 1], ...body });
 const job = (f: Fixtures, body: Record<string, unknown>) => post('/v1/jobs', { modelId: f.trained, datasetId: f.dataset, epochs: 1, ...body });
+const sweep = (f: Fixtures, body: Record<string, unknown>) => post('/v1/sweeps', {
+  name: 'hostile', datasetId: f.dataset, baseModelId: f.trained, base: { epochs: 1, optimizer: { type: 'adam' } }, search: 'grid', parallelism: 1,
+  space: { 'optimizer.learningRate': { values: [0.1] } }, ...body,
+});
 const predict = (id: string, body: unknown) => post(`/v1/models/${id}/predict`, body);
 const csv = (text: string, query = 'name=c&labelColumn=label') => raw('POST', `/v1/datasets?${query}`, text, 'text/csv');
 
@@ -226,6 +230,13 @@ const CASES: HostileCase[] = [
   { name: 'early stopping on valLoss without validation', req: (f) => job(f, { earlyStopping: { monitor: 'valLoss' } }), status: 422, code: 'CONFIG_INVALID', detail: '/earlyStopping/monitor' },
   { name: 'idempotency key over 255 characters', req: (f) => ({ ...job(f, {}), headers: { 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(300) } }), status: 400, code: 'VALIDATION_ERROR', detail: '/headers/idempotency-key' },
 
+  // Sweeps: every trial is checked before anything is stored
+  { name: 'sweep path into a prototype', req: (f) => sweep(f, { space: { 'constructor.prototype': { values: [1] } } }), status: 400, code: 'VALIDATION_ERROR', detail: '/space/constructor.prototype' },
+  { name: 'sweep spec path through __proto__', req: (f) => sweep(f, { space: { 'spec.layers.__proto__.units': { values: [1] } } }), status: 400, code: 'VALIDATION_ERROR', detail: '/space/spec.layers.__proto__.units' },
+  { name: 'sweep grid of a million combinations', req: (f) => sweep(f, { space: { batchSize: { values: Array.from({ length: 1000 }, (_, i) => i + 1) }, seed: { values: Array.from({ length: 1000 }, (_, i) => i) } } }), status: 422, code: 'LIMIT_EXCEEDED' },
+  { name: 'sweep of a million random trials', req: (f) => sweep(f, { search: 'random', trials: 1_000_000 }), status: 422, code: 'LIMIT_EXCEEDED', detail: '/trials' },
+  { name: 'sweep with a 1e309 range', req: (f) => raw('POST', '/v1/sweeps', `{"name": "h", "datasetId": "${f.dataset}", "baseModelId": "${f.trained}", "base": {"epochs": 1}, "search": "random", "trials": 1, "parallelism": 1, "space": {"validationSplit": {"uniform": [0, 1e309]}}}`), status: 400, code: 'VALIDATION_ERROR' },
+  { name: 'sweep trial whose batch would exhaust memory', req: (f) => sweep(f, { base: { epochs: 1 }, space: { batchSize: { values: [1, 65_536] } }, baseModelId: f.conv, datasetId: f.images }), status: 422, code: 'LIMIT_EXCEEDED', detail: '/space/batchSize' },
   // Ids
   { name: 'unknown model id', req: () => get(`/v1/models/${MISSING_ID}`), status: 404, code: 'MODEL_NOT_FOUND' },
   { name: 'model id ../x (encoded slash)', req: () => get('/v1/models/..%2Fx'), status: 404, code: 'MODEL_NOT_FOUND' },

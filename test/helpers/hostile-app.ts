@@ -22,6 +22,8 @@ import { createTestApp } from './test-app.js';
 export class RecordingQueue implements TrainingQueue {
   readonly enqueued: string[] = [];
   readonly cancelled: string[] = [];
+  /** Sweeps it was asked to drive or cancel (it starts no trials). */
+  readonly sweeps: string[] = [];
   private readonly events = new MemoryEventLog();
 
   constructor(private readonly jobs: JobStore) {}
@@ -37,6 +39,15 @@ export class RecordingQueue implements TrainingQueue {
 
   subscribe(jobId: string, listener: (event: JobEvent) => void, options?: SubscribeOptions): Promise<() => void> {
     return this.events.subscribe(jobId, listener, options);
+  }
+
+  async advanceSweep(sweepId: string): Promise<void> {
+    this.sweeps.push(sweepId);
+  }
+
+  async cancelSweep(sweepId: string): Promise<boolean> {
+    this.sweeps.push(sweepId);
+    return true;
   }
 
   async ping(): Promise<void> {}

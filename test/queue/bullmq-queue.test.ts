@@ -21,7 +21,7 @@ async function harness(): Promise<QueueHarness> {
   const storage = await openStorage(dataDir);
   const jobs = new JobStore(dataDir);
   await jobs.init();
-  const queue = new BullmqQueue({ ...settings, jobs, maxAttempts: 3 });
+  const queue = new BullmqQueue({ ...settings, jobs, maxAttempts: 3, dataDir });
   await queue.connected();
   const worker = await startTrainingWorker({ ...settings, dataDir, limits: NO_LIMITS, lockMs: 30_000, concurrency: 1, maxStalls: 3 });
   return {
@@ -41,7 +41,7 @@ describe('BullmqQueue without Redis', () => {
   it('rejects enqueue, cancel and ping at once with 503 QUEUE_UNAVAILABLE: no offline queue, no waiting for a reconnect or a timeout', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'nn-bullmq-down-'));
     const queue = new BullmqQueue({
-      redisUrl: 'redis://127.0.0.1:1', prefix: 'nn-test-down', queueName: 'training', jobs: new JobStore(dataDir), maxAttempts: 1,
+      redisUrl: 'redis://127.0.0.1:1', prefix: 'nn-test-down', queueName: 'training', jobs: new JobStore(dataDir), maxAttempts: 1, dataDir,
     });
     try {
       for (const attempt of [() => queue.enqueue(randomUUID()), () => queue.cancel(randomUUID()), () => queue.ping()]) {

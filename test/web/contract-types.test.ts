@@ -6,7 +6,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { ModelSummary as EngineSummary } from '../../src/engine/index.js';
 import type { CheckpointRecord, DatasetRecord, ModelRecord } from '../../src/storage/types.js';
 import type { JobResource } from '../../src/api/routes/jobs/resource.js';
-import type { Checkpoint, Dataset, HistoryEntry, Job, JobProgress, Model, ModelSummary } from '../../web/src/api/types.js';
+import type { SweepResource } from '../../src/api/routes/sweeps/resource.js';
+import type { Checkpoint, Dataset, HistoryEntry, Job, JobProgress, Model, ModelSummary, Sweep } from '../../web/src/api/types.js';
 
 describe('dashboard wire types', () => {
   it('fit the server\'s resources', () => {
@@ -17,5 +18,6 @@ describe('dashboard wire types', () => {
     expectTypeOf<JobResource['history'][number]>().toExtend<HistoryEntry>();
     expectTypeOf<JobResource['progress']>().toExtend<JobProgress>();
     expectTypeOf<Omit<JobResource, 'config'>>().toExtend<Omit<Job, 'config'>>();
+    expectTypeOf<SweepResource>().toExtend<Sweep>();
   });
 });

@@ -11,12 +11,14 @@ import { JobsView } from './views/jobs.js';
 import { ModelsView } from './views/models.js';
 import { OverviewView } from './views/overview.js';
 import { PredictView } from './views/predict.js';
+import { SweepPage, SweepsView } from './views/sweeps.js';
 
 const SECTIONS = [
   ['overview', 'Overview'],
   ['datasets', 'Datasets'],
   ['models', 'Models'],
   ['jobs', 'Jobs'],
+  ['sweeps', 'Sweeps'],
   ['predict', 'Predict'],
   ['evaluate', 'Evaluate'],
 ] as const;
@@ -57,6 +59,7 @@ function renderSection(section: string, id: string | undefined) {
     case 'datasets': return <DatasetsView selectedId={id} />;
     case 'models': return <ModelsView />;
     case 'jobs': return id ? <JobPage key={id} jobId={id} /> : <JobsView />;
+    case 'sweeps': return id ? <SweepPage key={id} sweepId={id} /> : <SweepsView />;
     case 'predict': return <PredictView />;
     case 'evaluate': return <EvaluateView />;
     default: return <OverviewView />;

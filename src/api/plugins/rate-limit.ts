@@ -22,6 +22,7 @@ function limitedRoutes(config: LimitsConfig): Map<string, number> {
   const { jobsPerMinute, predictPerMinute } = config.rateLimits;
   const rules: [string, number][] = [
     ['POST /v1/jobs', jobsPerMinute],
+    ['POST /v1/sweeps', jobsPerMinute], // a sweep counts once, like a job; its trials do not
     ['POST /v1/models/:id/predict', predictPerMinute],
     ['POST /v1/models/:id/evaluate', predictPerMinute],
     ['POST /v2/models/:model/infer', predictPerMinute],

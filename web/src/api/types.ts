@@ -148,3 +148,26 @@ export type JobEvent =
   | { type: 'epoch'; data: HistoryEntry }
   | { type: 'checkpoint'; data: Checkpoint }
   | { type: 'state'; data: Job };
+
+/** A sweep trial (API.md "Sweeps"): `params` keyed by the space's dotted paths. */
+export interface SweepTrial {
+  index: number;
+  params: Record<string, unknown>;
+  modelId: string | null;
+  jobId: string | null;
+  state: JobState;
+  metric: number | null;
+  epochs: number;
+}
+
+export interface Sweep {
+  id: string;
+  name: string;
+  state: JobState;
+  config: { metric: string; search: string; parallelism: number; trials: number; space: Record<string, unknown> };
+  trials: SweepTrial[];
+  best: { index: number; modelId: string; jobId: string; checkpointId: string | null; metric: number } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkBatchActivationMemory, validateLrSchedule, validateOptimizerConfig, validateSpec, type LrScheduleConfig } from '../../../engine/index.js';
 import { AppError, conflict, notFound, validationError } from '../../../errors.js';
+import type { ModelRecord } from '../../../storage/index.js';
 import { isTerminal, type JobConfig, type JobRecord } from '../../../storage/job-record.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
 import { clientKey } from '../../client-key.js';
@@ -49,8 +50,8 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
   });
 
   app.get('/jobs', { schema: { querystring: listJobsQuery } }, async (request) => {
-    const { modelId, state, limit, cursor } = request.query;
-    const page = await jobs.list({ modelId, state }, { limit, cursor });
+    const { modelId, state, sweepId, limit, cursor } = request.query;
+    const page = await jobs.list({ modelId, state, sweepId }, { limit, cursor });
     return { items: page.items.map(toJobResource), nextCursor: page.nextCursor };
   });
 
@@ -83,14 +84,17 @@ async function getJob(deps: AppDeps, id: string): Promise<JobRecord> {
   return job;
 }
 
-/** Checks what a schema cannot (ids exist, data fits, settings agree, limits hold) and returns the stored config. */
-async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> {
+/**
+ * Checks what a schema cannot (ids exist, data fits, settings agree, limits hold) and returns the
+ * stored config. A sweep passes each trial's `model` (a spec not stored yet) instead of `modelId`'s.
+ */
+export async function checkJob(body: CreateJobBody, deps: AppDeps, trialModel?: ModelRecord): Promise<JobConfig> {
   const { models, datasets, checkpoints } = deps.storage;
   const { maxEpochs, engineLimits, jobLimits } = deps.config;
   if (body.epochs > maxEpochs) {
     throw new AppError(422, 'LIMIT_EXCEEDED', `epochs ${body.epochs} is over the limit of ${maxEpochs} (MAX_EPOCHS)`, [{ path: '/epochs', message: `at most ${maxEpochs}` }]);
   }
-  const model = await models.get(body.modelId);
+  const model = trialModel ?? (await models.get(body.modelId));
   // The trainer refuses the same batch before it allocates; refusing here means nothing is stored or queued.
   const perSample = validateSpec(model.spec, engineLimits).activationBytesPerSample;
   checkBatchActivationMemory(perSample, body.batchSize, jobLimits.maxActivationBytes, 'JOB_MAX_ACTIVATION_BYTES');

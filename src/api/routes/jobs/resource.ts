@@ -3,11 +3,12 @@
 
 import type { JobRecord } from '../../../storage/job-record.js';
 
-type Bookkeeping = 'attempts' | 'idempotencyKey' | 'startEpoch' | 'updatedAt' | 'clientKey' | 'restartSchedule';
+type Bookkeeping = 'attempts' | 'idempotencyKey' | 'startEpoch' | 'updatedAt' | 'clientKey' | 'restartSchedule' | 'trial';
 
-export type JobResource = Omit<JobRecord, Bookkeeping>;
+export type JobResource = Omit<JobRecord, Bookkeeping | 'sweepId'> & { sweepId: string | null };
 
 export function toJobResource(record: JobRecord): JobResource {
-  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, restartSchedule: _r, ...resource } = record;
-  return resource;
+  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, restartSchedule: _r, trial: _t, sweepId, ...resource } = record;
+  // Records older than sweeps lack the field; every job resource has it.
+  return { ...resource, sweepId: sweepId ?? null };
 }

@@ -55,6 +55,8 @@ export const idempotencyHeaders = z.object({
 export const listJobsQuery = pageQuery.extend({
   modelId: z.string().optional(),
   state: z.enum(JOB_STATES).optional(),
+  /** The trial jobs of one sweep. */
+  sweepId: z.string().optional(),
 });
 
 /** Any Last-Event-ID is accepted: one this server never issued just gets a fresh snapshot. */

@@ -256,7 +256,7 @@ describe('jobs routes with the queue down', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'nn-jobs-down-'));
     const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PREDICT_THREADS: '1' });
     const services = await createServices(config);
-    const queue = new BullmqQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nn-test-down', queueName: 'training', jobs: services.deps.jobs, maxAttempts: 1 });
+    const queue = new BullmqQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: 'nn-test-down', queueName: 'training', jobs: services.deps.jobs, maxAttempts: 1, dataDir });
     const app = await buildApp({ ...services.deps, queue });
     try {
       const data = separableData(8);

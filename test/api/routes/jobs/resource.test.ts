@@ -10,7 +10,7 @@ import { createTestApp, type TestApp } from '../../../helpers/test-app.js';
 import { parseSse, type SseEvent } from '../../../helpers/sse.js';
 import { jobConfig, separableData, tinySpec } from '../../../helpers/training-fixtures.js';
 
-const RESOURCE_KEYS = ['checkpointIds', 'config', 'createdAt', 'datasetId', 'error', 'finishedAt', 'history', 'id', 'modelId', 'progress', 'startedAt', 'state'];
+const RESOURCE_KEYS = ['checkpointIds', 'config', 'createdAt', 'datasetId', 'error', 'finishedAt', 'history', 'id', 'modelId', 'progress', 'startedAt', 'state', 'sweepId'];
 const keysOf = (value: unknown) => Object.keys(value as object).sort();
 
 describe('toJobResource', () => {
@@ -23,7 +23,10 @@ describe('toJobResource', () => {
     };
     const resource = toJobResource(record);
     expect(keysOf(resource)).toEqual(RESOURCE_KEYS);
-    for (const key of RESOURCE_KEYS) expect(resource[key as keyof typeof resource]).toBe(record[key as keyof JobRecord]);
+    for (const key of RESOURCE_KEYS.filter((k) => k !== 'sweepId')) expect(resource[key as keyof typeof resource]).toBe(record[key as keyof JobRecord]);
+    expect(resource.sweepId).toBeNull(); // a record older than sweeps has none; the resource always says
+    expect(toJobResource({ ...record, sweepId: 's', trial: { sweepId: 's', index: 0, metric: 'loss', earlyTermination: { type: 'none' } } })).toMatchObject({ sweepId: 's' });
+    expect(keysOf(toJobResource({ ...record, sweepId: 's', trial: null }))).toEqual(RESOURCE_KEYS);
   });
 });
 
