@@ -74,8 +74,6 @@ describe.each([
     launched = await launchChromium({ width: 1366, height: 768 }); // a laptop screen
     page = launched.page;
     problems = await watchPage(page);
-    // Labels routes come with the serving issue; until then the dashboard's probe of them is a 404.
-    problems.expect({ status: 404, url: /\/v1\/models\/[^/]+\/labels$/ });
   });
 
   afterAll(async () => {
@@ -300,6 +298,27 @@ describe.each([
     expect(parsed.viewBox).toMatch(/^0 0 \d+ \d+$/);
     const entries = (await apiInPage<{ history: unknown[] }>(`/v1/jobs/${jobId}`)).history.length;
     expect(parsed.series).toEqual(['loss', 'valLoss', 'accuracy', 'valAccuracy'].map((series) => [series, entries]));
+
+    // ONNX: the file the service builds for that checkpoint (an ONNX ModelProto starts with its ir_version field, tag 0x08).
+    const table = page.getByRole('table', { name: 'Checkpoints' });
+    const onnxDownload = page.waitForEvent('download');
+    await table.getByRole('button', { name: /Download epoch \d+ as ONNX/ }).first().click();
+    const onnxFile = await onnxDownload;
+    expect(onnxFile.suggestedFilename()).toMatch(/^digits-cnn-epoch\d+-[0-9a-f]{8}\.onnx$/);
+    const onnxBytes = await readFile((await onnxFile.path())!);
+    expect(onnxBytes.length).toBeGreaterThan(1000);
+    expect(onnxBytes[0]).toBe(0x08);
+
+    // A label set at a checkpoint's row shows there and points the model's label at that checkpoint.
+    const labelForm = table.getByRole('form', { name: /Labels of epoch \d+/ }).first();
+    const labelledEpoch = Number((await labelForm.getAttribute('aria-label'))!.match(/\d+/)![0]);
+    await labelForm.getByRole('textbox', { name: `New label for epoch ${labelledEpoch}` }).fill('production');
+    await labelForm.getByRole('button', { name: 'Label', exact: true }).click();
+    await expect.poll(() => labelForm.getByRole('button', { name: 'Remove label production' }).count()).toBe(1);
+    const labels = await apiInPage<{ items: { label: string; checkpointId: string }[] } | { label: string; checkpointId: string }[]>(`/v1/models/${job.modelId}/labels`);
+    const labelList = Array.isArray(labels) ? labels : labels.items;
+    const labelled = await apiInPage<{ epoch: number }>(`/v1/models/${job.modelId}/checkpoints/${labelList.find((l) => l.label === 'production')!.checkpointId}`);
+    expect(labelled.epoch).toBe(labelledEpoch);
     await shot('job');
 
     await go('Jobs');
