@@ -30,6 +30,8 @@ export { checkBatchActivationMemory, formatBytes } from './activation-memory.js'
 export { Model } from './model.js';
 export type { ModelOptions, NamedTensor, NamedParameter } from './model.js';
 export type { Precision } from './tensor.js';
+export { checkDataFits, describeData, modelInterface, validationCount } from './data-check.js';
+export type { DataDescription, ModelInterface } from './data-check.js';
 export { Trainer } from './trainer.js';
 export type { TrainerOptions } from './trainer.js';
 export type { TrainingData, FitConfig, FitResult, EpochMetrics, BatchInfo, EarlyStoppingConfig } from './fit.js';

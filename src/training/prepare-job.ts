@@ -55,13 +55,25 @@ async function buildTrainer(
   }
   if (job.config.resumeFrom) {
     const record = await storage.checkpoints.get(job.config.resumeFrom, job.modelId);
-    const state = await storage.checkpoints.readState(record.id);
-    const trainer = state
-      ? Trainer.fromCheckpoint(state, { optimizer, limits })
-      : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, limits });
-    return { trainer, resumedFrom: record };
+    return { trainer: await resumeTrainer(record, model, storage, { seed, optimizer, limits }), resumedFrom: record };
   }
   return { trainer: Trainer.create(model.spec, { seed, optimizer, limits }), resumedFrom: null };
+}
+
+/**
+ * The trainer a `resumeFrom` checkpoint gives: its full training state, or its weights alone (an
+ * import). Both reads verify the sha256 (409 CHECKPOINT_CORRUPT) and the engine decodes the bytes
+ * (409 CHECKPOINT_INVALID). `POST /v1/jobs` calls this too, so a checkpoint the run could not resume
+ * from is refused at submission.
+ */
+export async function resumeTrainer(
+  record: CheckpointRecord, model: ModelRecord, storage: Storage, options: { seed: number; optimizer: JobRecord['config']['optimizer']; limits: ModelLimits },
+): Promise<Trainer> {
+  const { seed, optimizer, limits } = options;
+  const state = await storage.checkpoints.readState(record.id);
+  return state
+    ? Trainer.fromCheckpoint(state, { optimizer, limits })
+    : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, limits });
 }
 
 /** An own checkpoint that was removed or fails its checksum is skipped for the one before it. */

@@ -4,9 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkBatchActivationMemory, validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
-import { AppError, conflict, notFound, validationError } from '../../../errors.js';
+import { AppError, conflict, notFound, toHttpError, validationError } from '../../../errors.js';
+import type { CheckpointRecord, ModelRecord } from '../../../storage/index.js';
 import { isTerminal, type JobConfig, type JobRecord } from '../../../storage/job-record.js';
-import { assertDatasetFits } from '../../../training/dataset-fit.js';
+import { assertDatasetFits, assertSplitLeavesData } from '../../../training/dataset-fit.js';
+import { resumeTrainer } from '../../../training/prepare-job.js';
 import { clientKey } from '../../client-key.js';
 import type { AppDeps, RouteOptions } from '../../deps.js';
 import { idParams } from '../../schemas/common.js';
@@ -92,7 +94,9 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
   // The trainer refuses the same batch before it allocates; refusing here means nothing is stored or queued.
   const perSample = validateSpec(model.spec, engineLimits).activationBytesPerSample;
   checkBatchActivationMemory(perSample, body.batchSize, jobLimits.maxActivationBytes, 'JOB_MAX_ACTIVATION_BYTES');
-  assertDatasetFits(model, await datasets.get(body.datasetId));
+  const dataset = await datasets.get(body.datasetId);
+  assertDatasetFits(model, dataset);
+  if (body.validationDatasetId === null) assertSplitLeavesData(dataset, body.validationSplit);
   if (body.validationDatasetId !== null) {
     if (body.validationSplit > 0) {
       throw validationError('use validationSplit or validationDatasetId, not both', [{ path: '/validationSplit', message: 'must be 0 with validationDatasetId' }]);
@@ -103,6 +107,7 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
   // Resuming keeps the optimizer (and so its state) unless the request names another.
   const previous = resumed?.jobId ? (await deps.jobs.get(resumed.jobId))?.config.optimizer : undefined;
   const optimizer = validateOptimizerConfig(body.optimizer ?? previous ?? DEFAULT_OPTIMIZER);
+  if (resumed) await assertResumable(resumed, model, deps, { seed: body.seed, optimizer, limits: engineLimits });
   const { modelId: _m, datasetId: _d, earlyStopping, ...config } = body;
   const hasValidation = body.validationDatasetId !== null || body.validationSplit > 0;
   const monitor = earlyStopping?.monitor ?? (hasValidation ? 'valLoss' : 'loss');
@@ -110,6 +115,20 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
     throw new AppError(422, 'CONFIG_INVALID', `earlyStopping monitors ${monitor} but the job has no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validationSplit or validationDatasetId' }]);
   }
   return { ...config, optimizer, earlyStopping: earlyStopping ? { ...earlyStopping, monitor } : null };
+}
+
+/**
+ * The run resumes with `resumeTrainer`; building the same trainer here (and dropping it) refuses a
+ * checkpoint whose files fail their sha256 or do not decode, naming /resumeFrom, before anything is stored.
+ */
+async function assertResumable(record: CheckpointRecord, model: ModelRecord, deps: AppDeps, options: Parameters<typeof resumeTrainer>[3]): Promise<void> {
+  try {
+    await resumeTrainer(record, model, deps.storage, options);
+  } catch (err) {
+    const http = toHttpError(err);
+    if (http.status !== 409) throw err;
+    throw new AppError(409, http.code, http.message, [{ path: '/resumeFrom', message: http.message }]);
+  }
 }
 
 /** MAX_ACTIVE_JOBS_PER_CLIENT: 429 JOB_LIMIT, unless this is a replay of an accepted request. */
