@@ -1,6 +1,7 @@
 // /v1/jobs: submit (202; Idempotency-Key returns the same job), get, list, cancel (202; 409
 // JOB_FINISHED), and the SSE event stream (events.ts). The queue runs jobs; this only records them.
 
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkBatchActivationMemory, validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
@@ -34,7 +35,7 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
     // (within this process; across API processes the cap may be overshot by a few).
     const { job, created } = await perClient.run(client, async () => {
       await assertUnderJobCap(deps, client, idempotencyKey);
-      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client });
+      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client, requestDigest: digestOf(request.body) });
     });
     if (created) {
       try {
@@ -135,7 +136,7 @@ async function assertResumable(record: CheckpointRecord, model: ModelRecord, dep
 async function assertUnderJobCap(deps: AppDeps, client: string, idempotencyKey: string | null): Promise<void> {
   const max = deps.config.maxActiveJobsPerClient;
   if (max === 0) return;
-  if (idempotencyKey !== null && (await deps.jobs.byIdempotencyKey(idempotencyKey))) return;
+  if (idempotencyKey !== null && (await deps.jobs.byIdempotencyKey(client, idempotencyKey))) return;
   const active = (await deps.jobs.unfinished()).filter((job) => job.clientKey === client);
   if (active.length < max) return;
   // The soonest a slot may free up: the shortest estimate among the client's running jobs, within reason.
@@ -144,6 +145,18 @@ async function assertUnderJobCap(deps: AppDeps, client: string, idempotencyKey: 
   throw new AppError(429, 'JOB_LIMIT', `${active.length} jobs of this client are queued or running; the limit is ${max} (MAX_ACTIVE_JOBS_PER_CLIENT)`, [], {
     'retry-after': String(retryAfter),
   });
+}
+
+/** The request as validated (defaults filled in), keys sorted: equal bodies give equal digests. */
+function digestOf(body: CreateJobBody): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
 /** Runs tasks one after another per key (a promise chain per key, dropped when idle). */
