@@ -30,6 +30,7 @@ export async function fromJson(body: unknown): Promise<DatasetDraft> {
     inputs: await packRows(input.inputs, input.inputShape, '/inputs'),
     labels: input.labels ?? null,
     targets: input.targets ? packTargets(input.targets) : null,
+    targetRows: input.targets?.length ?? null,
     classNames: input.classNames ?? null,
     at: JSON_AT,
   };
@@ -42,6 +43,9 @@ function packTargets(rows: (number | number[])[]): Float32Array {
   if (bad >= 0) invalid([{ path: `/targets/${bad}`, message: `expected ${Array.isArray(rows[0]) ? `a row of ${width} numbers` : 'a number'} like targets[0]` }]);
   return Float32Array.from(rows.flat());
 }
+
+/** A decimal number as CSV writers print them: sign, digits with an optional point, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export const csvQuery = z.object({
   name: resourceName,
@@ -73,7 +77,8 @@ export function fromCsv(text: string, query: unknown): DatasetDraft {
     const out = new Float32Array(rows.length * cols.length);
     rows.forEach((row, r) =>
       cols.forEach((c, k) => {
-        const value = row[c].trim() === '' ? NaN : Number(row[c]);
+        // Decimal only: Number() would also read 0x10, 0b11 and 0o7, which no CSV writer means as numbers.
+        const value = DECIMAL.test(row[c].trim()) ? Number(row[c]) : NaN;
         if (!Number.isFinite(value)) invalid([{ path: `/csv/${r}/${header[c]}`, message: `not a finite number: ${JSON.stringify(row[c])}` }]);
         out[r * cols.length + k] = value;
       }),
@@ -88,6 +93,7 @@ export function fromCsv(text: string, query: unknown): DatasetDraft {
     inputs: numbers(featureAt),
     labels,
     targets: targetAt.length ? numbers(targetAt) : null,
+    targetRows: targetAt.length ? rows.length : null,
     classNames,
     at: { inputs: '/csv', labels: `/csv/${q.labelColumn ?? ''}`, targets: `/csv/${q.targetColumns ?? ''}`, classNames: '/query/classNames' },
   };
@@ -133,6 +139,7 @@ export async function fromMultipart(parts: AsyncIterableIterator<Multipart>): Pr
     inputs: toFloat32(inputs.values),
     labels,
     targets: targets ? toFloat32(targets.values) : null,
+    targetRows: targets ? targets.shape[0] : null,
     classNames: fields.classNames === undefined ? null : parseClassNames(fields.classNames),
     at: { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' },
   };
