@@ -3,7 +3,7 @@
 // fastify rejects the URL before routing. Over inject and over a real socket (supertest).
 
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestApp, expectError, MISSING_ID, type TestApp } from '../../helpers/test-app.js';
 
 const LONG = 'a'.repeat(10_000);

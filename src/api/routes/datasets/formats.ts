@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { Multipart } from '@fastify/multipart';
-import { validationError } from '../../../errors.js';
+import { AppError, validationError } from '../../../errors.js';
 import { invalid, parseOrThrow, resourceName } from '../../schemas/common.js';
 import { packRows } from '../../schemas/instances.js';
 import { classNamesSchema, inputShapeSchema, MAX_CLASSES, type DatasetDraft } from './assemble.js';
@@ -112,16 +112,36 @@ function csvLabels(cells: string[], given: string[] | null): { labels: number[];
 const NPY_FIELDS = ['name', 'classNames'];
 const NPY_FILES = ['inputs', 'labels', 'targets'];
 
-export async function fromMultipart(parts: AsyncIterableIterator<Multipart>): Promise<DatasetDraft> {
+/**
+ * `limitBytes` (DATASET_BODY_LIMIT_BYTES) bounds the whole request: busboy's own limits are per part,
+ * so the bytes of every file and field are counted together as they stream in, and the upload
+ * stops with a 413 the moment the sum passes it.
+ */
+export async function fromMultipart(parts: AsyncIterableIterator<Multipart>, limitBytes: number): Promise<DatasetDraft> {
   const fields: Record<string, string> = {};
   const files: Record<string, Buffer> = {};
+  let total = 0;
+  const count = (bytes: number) => {
+    total += bytes;
+    if (total > limitBytes) throw payloadTooLarge(limitBytes);
+  };
   for await (const part of parts) {
     const known = part.type === 'file' ? NPY_FILES : NPY_FIELDS;
     if (!known.includes(part.fieldname)) {
       throw validationError(`unexpected ${part.type} part "${part.fieldname}"`, [{ path: `/${part.fieldname}`, message: `expected files ${NPY_FILES.join(', ')} and fields ${NPY_FIELDS.join(', ')}` }]);
     }
-    if (part.type === 'file') files[part.fieldname] = await part.toBuffer();
-    else fields[part.fieldname] = String(part.value);
+    if (part.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file as AsyncIterable<Buffer>) {
+        count(chunk.length);
+        chunks.push(chunk);
+      }
+      if (part.file.truncated) throw payloadTooLarge(limitBytes);
+      files[part.fieldname] = Buffer.concat(chunks);
+    } else {
+      fields[part.fieldname] = String(part.value);
+      count(Buffer.byteLength(fields[part.fieldname]));
+    }
   }
   const name = parseOrThrow(resourceName, fields.name, '/name');
   if (!files.inputs) invalid([{ path: '/inputs', message: 'the inputs .npy file part is required' }]);
@@ -143,6 +163,10 @@ export async function fromMultipart(parts: AsyncIterableIterator<Multipart>): Pr
     classNames: fields.classNames === undefined ? null : parseClassNames(fields.classNames),
     at: { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' },
   };
+}
+
+export function payloadTooLarge(limitBytes: number): AppError {
+  return new AppError(413, 'PAYLOAD_TOO_LARGE', `the upload is over DATASET_BODY_LIMIT_BYTES (${limitBytes} bytes in total)`);
 }
 
 function npyLabels(bytes: Buffer): ArrayLike<number> {

@@ -8,7 +8,7 @@ import { AppError, conflict, isAppError, validationError } from '../../../errors
 import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery } from '../../schemas/common.js';
 import { assembleDataset, type DatasetDraft } from './assemble.js';
-import { fromCsv, fromJson, fromMultipart } from './formats.js';
+import { fromCsv, fromJson, fromMultipart, payloadTooLarge } from './formats.js';
 import { datasetSamplesRoutes } from './samples.js';
 
 const csvText = new TextDecoder('utf-8', { fatal: true });
@@ -27,7 +27,7 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
   });
 
   app.post('/datasets', { bodyLimit: limit }, async (request, reply) => {
-    const record = await assembleDataset(deps.storage.datasets, await draftFrom(request));
+    const record = await assembleDataset(deps.storage.datasets, await draftFrom(request, limit));
     return reply.code(201).header('location', `/v1/datasets/${record.id}`).send(record);
   });
 
@@ -46,8 +46,12 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
   });
 }
 
-async function draftFrom(request: FastifyRequest): Promise<DatasetDraft> {
-  if (request.isMultipart()) return fromMultipart(request.parts()).catch(asClientError);
+async function draftFrom(request: FastifyRequest, limit: number): Promise<DatasetDraft> {
+  if (request.isMultipart()) {
+    // A declared length over the limit is refused before a byte is read; a chunked body is counted as it streams.
+    if (Number(request.headers['content-length'] ?? 0) > limit) throw payloadTooLarge(limit);
+    return fromMultipart(request.parts(), limit).catch(asClientError);
+  }
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'text/csv') return fromCsv(request.body as string, request.query);
   if (type === 'application/json') return fromJson(request.body);
