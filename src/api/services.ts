@@ -23,7 +23,7 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
   await jobs.init();
   const metrics = createMetrics();
   registerJobMetrics(metrics, jobs);
-  const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries });
+  const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries, activationBudgetBytes: config.predictLimits.maxActivationBytes });
   const inference = new InferenceService(storage.checkpoints, pool, config.modelCacheBytes, {
     taskSeconds: (op, seconds) => metrics.inferenceDuration.observe({ op }, seconds),
     checkpointSkipped: (modelId, checkpointId, reason) => {

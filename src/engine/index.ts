@@ -26,7 +26,7 @@ export type { DropoutSpec } from './layers/dropout.js';
 export type { ActivationLayerSpec } from './layers/activation-layer.js';
 export { validateSpec } from './model-spec.js';
 export type { ModelSummary, LayerSummary, ValidatedSpec } from './model-spec.js';
-export { checkBatchActivationMemory, formatBytes } from './activation-memory.js';
+export { checkBatchActivationMemory, formatBytes, inferenceChunkSize } from './activation-memory.js';
 export { Model } from './model.js';
 export type { ModelOptions, NamedTensor, NamedParameter } from './model.js';
 export type { Precision } from './tensor.js';

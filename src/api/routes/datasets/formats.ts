@@ -1,48 +1,14 @@
-// The three upload formats turned into a DatasetDraft: JSON rows (nested or flat), CSV with a label
-// or target columns, and NPY arrays from a multipart upload. Validation shared by all three lives in
+// Upload formats turned into a DatasetDraft: CSV with a label or target columns, and NPY arrays from
+// a multipart upload (JSON: json-dataset.ts). Validation shared by all three lives in
 // assemble.ts; here only what is particular to each format.
 
 import { z } from 'zod';
 import type { Multipart } from '@fastify/multipart';
 import { AppError, validationError } from '../../../errors.js';
 import { invalid, parseOrThrow, resourceName } from '../../schemas/common.js';
-import { packRows } from '../../schemas/instances.js';
 import { classNamesSchema, inputShapeSchema, MAX_CLASSES, type DatasetDraft } from './assemble.js';
 import { parseCsv } from './csv.js';
 import { parseNpy, toFloat32 } from './npy.js';
-
-const JSON_AT = { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' };
-
-export const jsonDatasetBody = z.strictObject({
-  name: resourceName,
-  inputShape: inputShapeSchema,
-  inputs: z.array(z.unknown()).min(1),
-  labels: z.array(z.number()).optional(),
-  targets: z.array(z.union([z.number(), z.array(z.number()).min(1)])).optional(),
-  classNames: classNamesSchema.optional(),
-});
-
-export async function fromJson(body: unknown): Promise<DatasetDraft> {
-  const input = parseOrThrow(jsonDatasetBody, body);
-  return {
-    name: input.name,
-    inputShape: input.inputShape,
-    inputs: await packRows(input.inputs, input.inputShape, '/inputs'),
-    labels: input.labels ?? null,
-    targets: input.targets ? packTargets(input.targets) : null,
-    targetRows: input.targets?.length ?? null,
-    classNames: input.classNames ?? null,
-    at: JSON_AT,
-  };
-}
-
-/** Targets are one number per sample or rows of equal width. */
-function packTargets(rows: (number | number[])[]): Float32Array {
-  const width = Array.isArray(rows[0]) ? rows[0].length : 1;
-  const bad = rows.findIndex((r) => (Array.isArray(r) ? r.length : 1) !== width || Array.isArray(r) !== Array.isArray(rows[0]));
-  if (bad >= 0) invalid([{ path: `/targets/${bad}`, message: `expected ${Array.isArray(rows[0]) ? `a row of ${width} numbers` : 'a number'} like targets[0]` }]);
-  return Float32Array.from(rows.flat());
-}
 
 /** A decimal number as CSV writers print them: sign, digits with an optional point, optional exponent. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

@@ -8,7 +8,8 @@ import { AppError, conflict, isAppError, validationError } from '../../../errors
 import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery } from '../../schemas/common.js';
 import { assembleDataset, type DatasetDraft } from './assemble.js';
-import { fromCsv, fromJson, fromMultipart, payloadTooLarge } from './formats.js';
+import { fromCsv, fromMultipart, payloadTooLarge } from './formats.js';
+import { fromJsonBytes } from './json-dataset.js';
 import { datasetSamplesRoutes } from './samples.js';
 
 const csvText = new TextDecoder('utf-8', { fatal: true });
@@ -25,6 +26,10 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
       done(validationError('the CSV body is not valid UTF-8', [{ path: '/csv', message: 'not valid UTF-8' }]), undefined);
     }
   });
+
+  // JSON datasets are scanned from the raw bytes (json-dataset.ts), never JSON.parse'd whole.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
 
   app.post('/datasets', { bodyLimit: limit }, async (request, reply) => {
     const record = await assembleDataset(deps.storage.datasets, await draftFrom(request, limit));
@@ -54,7 +59,7 @@ async function draftFrom(request: FastifyRequest, limit: number): Promise<Datase
   }
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'text/csv') return fromCsv(request.body as string, request.query);
-  if (type === 'application/json') return fromJson(request.body);
+  if (type === 'application/json') return fromJsonBytes(request.body as Buffer);
   throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `datasets are uploaded as application/json, text/csv or multipart/form-data, not ${type || 'nothing'}`);
 }
 

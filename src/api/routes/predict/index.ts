@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { AppError } from '../../../errors.js';
 import { classify, nameClasses, toRows } from '../../../inference/classify.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
-import type { CheckpointRecord } from '../../../storage/types.js';
+import { formatBytes } from '../../../engine/index.js';
+import type { CheckpointRecord, ModelRecord } from '../../../storage/types.js';
 import type { AppDeps, RouteOptions } from '../../deps.js';
 import { checkpointSelector, idParams } from '../../schemas/common.js';
 import { packRows } from '../../schemas/instances.js';
@@ -36,6 +37,7 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
         { path: '/instances', message: `at most ${max} instances` },
       ]);
     }
+    assertBatchFits(model, instances.length, deps.config.predictLimits.maxBatchBytes);
     const inputs = await packRows(instances, model.spec.input, '/instances');
     const result = await deps.inference.predict(model, checkpoint, inputs, instances.length);
     const classes = classify(result.outputs, result.outputSize, result.outputActivation);
@@ -63,6 +65,21 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
       checkpoint: result.checkpoint.id,
     };
   });
+}
+
+/**
+ * PREDICT_MAX_BATCH_BYTES: the request's input and output tensors (float32) must fit; the thread's
+ * activations are bounded separately (PREDICT_MAX_ACTIVATION_BYTES, by chunking). 413 naming
+ * /instances with the largest batch this model allows.
+ */
+function assertBatchFits(model: ModelRecord, count: number, maxBytes: number): void {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const perInstance = (size(model.summary.inputShape) + size(model.summary.outputShape)) * Float32Array.BYTES_PER_ELEMENT;
+  if (count * perInstance <= maxBytes) return;
+  const largest = Math.max(1, Math.floor(maxBytes / perInstance));
+  throw new AppError(413, 'BATCH_TOO_LARGE', `${count} instances of this model need ${formatBytes(count * perInstance)} of inputs and outputs; the limit is ${formatBytes(maxBytes)} (PREDICT_MAX_BATCH_BYTES)`, [
+    { path: '/instances', message: `at most ${largest} instances for this model` },
+  ]);
 }
 
 /** Class names of the dataset the checkpoint was trained on; null when unknown or deleted since. */
