@@ -50,3 +50,36 @@ describe('strict dataset uploads', () => {
     expect(res.statusCode).toBe(201);
   });
 });
+
+describe('JSON dataset bodies read without JSON.parse of the whole body', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const raw = (body: string) => t.app.inject({ method: 'POST', url: '/v1/datasets', payload: body, headers: { 'content-type': 'application/json' } });
+
+  it.each([
+    ['{"name": true, "inputShape": [1], "inputs": [[1]], "labels": [0]}', 400, 'VALIDATION_ERROR', '/name'],
+    ['{"name": "x", "inputShape": 12, "inputs": [[1]], "labels": [0]}', 400, 'VALIDATION_ERROR', '/inputShape'],
+    ['{"name": "x", "inputShape": [1], "inputs": [[1]], "labels": [0], "name": "y"}', 400, 'VALIDATION_ERROR', '/name'],
+    ['{"name": "x", "inputShape": [2, 2, 1], "inputs": [[[1], [2]], [[3], [4]]], "labels": [0, 1]}', 400, 'VALIDATION_ERROR', '/inputs/0'],
+    ['{"name": "x", "inputShape": [2, 1, 1], "inputs": [[[[1]], [2]]], "labels": [0]}', 400, 'VALIDATION_ERROR', '/inputs/0/1/0'],
+    ['{"name": "x", "inputShape": [1], "inputs": [[1], [2]], "labels": [0, "a"]}', 400, 'VALIDATION_ERROR', '/labels/1'],
+    ['{"name": "x", "inputShape": [1], "inputs": [[01]], "labels": [0]}', 400, 'INVALID_JSON', '/'],
+    ['{"name": "x", "inputShape": [1], "inputs": [[1]], "labels": [0]} x', 400, 'INVALID_JSON', '/'],
+    ['{"name": "x", "inputShape": [1], "inputs": [[NaN]], "labels": [0]}', 400, 'INVALID_JSON', '/'],
+  ])('%s -> %s %s at %s', async (body, status, code, path) => {
+    const res = await raw(body);
+    expectError(res.json(), status, code, res.statusCode);
+    expect(res.json().error.details[0].path).toBe(path);
+  });
+
+  it('reads nested and flat rows, numbers in every JSON form, and targets rows', async () => {
+    const res = await raw('{"inputs": [[[1.5], [-2e1]], [3, 4E-1]], "targets": [[0.5, 1], [2, 3]], "inputShape": [2, 1], "name": "ok"}');
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ count: 2, inputShape: [2, 1], kind: 'regression', targetSize: 2, stats: { min: -20, max: 3 } });
+  });
+});

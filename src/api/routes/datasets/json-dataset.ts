@@ -20,6 +20,8 @@ const BYTES_PER_SLICE = 1 << 20;
 const FLOAT32_MAX = 3.4028234663852886e38;
 const KEYS = ['name', 'inputShape', 'inputs', 'labels', 'targets', 'classNames'];
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Bytes that end a scalar: , } ] : and JSON whitespace. */
+const DELIMITERS = new Set([0x2c, 0x7d, 0x5d, 0x3a, 0x20, 0x0a, 0x0d, 0x09]);
 
 const syntax = (message: string): AppError => new AppError(400, 'INVALID_JSON', message, [{ path: '/', message }]);
 
@@ -114,7 +116,11 @@ class Scanner {
     const start = this.at;
     const b = this.bytes;
     let depth = 0;
-    do {
+    // A scalar (number, true, false, null, or garbage for JSON.parse to refuse) runs to the next delimiter.
+    if (b[start] !== 0x22 && b[start] !== 0x5b && b[start] !== 0x7b) {
+      while (this.at < b.length && !DELIMITERS.has(b[this.at])) this.at++;
+      if (this.at - start > SMALL_VALUE_BYTES) throw new AppError(413, 'PAYLOAD_TOO_LARGE', `${path} is over ${SMALL_VALUE_BYTES} bytes`, [{ path, message: `at most ${SMALL_VALUE_BYTES} bytes` }]);
+    } else do {
       const c = b[this.at];
       if (c === undefined) throw this.unexpected('the rest of the value');
       if (c === 0x22) {
@@ -181,6 +187,7 @@ const POISON = /"(__proto__|constructor)"\s*:/;
 
 /** A finite number that fits float32, or a 400 naming the element. */
 function tensorValue(scanner: Scanner, path: () => string): number {
+  scanner.space();
   const value = scanner.number();
   if (value === null) throw notANumber(scanner, path());
   if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) throw invalidDetail(path(), 'must be a finite number that fits in float32 (magnitude at most 3.4e38)');
@@ -268,6 +275,7 @@ async function labelList(scanner: Scanner): Promise<Float64Array> {
   if (scanner.peek() === 0x5d) scanner.at++;
   else {
     do {
+      scanner.space();
       const value = scanner.number();
       if (value === null) throw notANumber(scanner, `/labels/${out.length}`);
       if (!Number.isFinite(value)) throw notNumber(`/labels/${out.length}`);
