@@ -134,7 +134,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(dataDir: string): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+export async function startServer(dataDir: string): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
     cwd: ROOT,
@@ -169,9 +169,9 @@ async function startServer(dataDir: string): Promise<{ baseUrl: string; stop(): 
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Api = (method: string, path: string, body?: unknown) => Promise<any>;
+export type Api = (method: string, path: string, body?: unknown) => Promise<any>;
 
-function client(baseUrl: string): Api {
+export function client(baseUrl: string): Api {
   return async (method, path, body) => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,

@@ -20,6 +20,8 @@ import { healthRoutes } from './routes/health/index.js';
 import { curvesRoutes } from './routes/jobs/curves.js';
 import { jobsRoutes } from './routes/jobs/index.js';
 import { modelsRoutes } from './routes/models/index.js';
+import { isOipUrl, OIP_PREFIX, oipFrameworkError } from './routes/oip/errors.js';
+import { oipRoutes } from './routes/oip/index.js';
 import { predictRoutes } from './routes/predict/index.js';
 
 export type { AppDeps } from './deps.js';
@@ -34,7 +36,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Routing errors (undecodable URL, over-long id) in the one error shape, as 404s: unknown ids.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (err, request, reply) => (isOipUrl(request.url) ? oipFrameworkError : frameworkErrorHandler)(err, request, reply),
     // Malformed HTTP that never becomes a request: the same error shape, written to the socket.
     clientErrorHandler,
     // Requests arriving while the server closes get our 503 SHUTTING_DOWN (plugins/load-shedding.ts).
@@ -67,5 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // The Open Inference Protocol (KServe V2): its own error shape, health open, the rest behind the keys.
+  await app.register(oipRoutes, { prefix: OIP_PREFIX, deps });
   return app;
 }

@@ -39,6 +39,8 @@ export interface EpochMetrics {
   valLoss: number | null;
   valAccuracy: number | null;
   seconds: number;
+  /** The rate this epoch trained with (absent in history recorded before schedules existed). */
+  learningRate: number;
 }
 
 export interface FitConfig {
@@ -56,6 +58,11 @@ export interface FitConfig {
   onBatchEnd?: (info: BatchInfo) => void | Promise<void>;
   /** Awaited after every epoch; trainer.checkpoint() inside it captures the end of that epoch. */
   onEpochEnd?: (metrics: EpochMetrics) => void | Promise<void>;
+  /**
+   * torch.nn.utils.clip_grad_norm_: the L2 norm of all gradients together is scaled down to at most
+   * this, after the backward pass and before the optimizer step (so before weight decay).
+   */
+  clipGradNorm?: number;
   /** Cap on activation memory for a batch (batchSize x per-sample bytes). */
   maxActivationBytes?: number;
 }

@@ -11,9 +11,12 @@ import type { EpochMetrics, FitConfig, FitResult, TrainingData } from './fit.js'
 import { getKernel } from './kernels/kernel.js';
 import type { LayerRegistry } from './layers/registry.js';
 import { Model } from './model.js';
-import { optimizerTensorName, restoreOptimizerState } from './optimizers/optimizer-state.js';
+import { clipGradNorm } from './clip-grad-norm.js';
+import { OptimizerSnapshot, optimizerTensorName, restoreOptimizerState } from './optimizers/optimizer-state.js';
 import { createOptimizer, OPTIMIZERS, type ConfiguredOptimizer, type OptimizerConfig, type ResolvedOptimizerConfig } from './optimizers/registry.js';
 import { Rng, type RngState } from './random.js';
+import { createLrSchedule, validateLrSchedule, type LrScheduleConfig } from './schedules/registry.js';
+import type { LrSchedule, ScheduleState } from './schedules/schedule.js';
 import { decodeCheckpoint, encodeCheckpoint } from './serialize.js';
 import type { ModelLimits, ModelSpec } from './spec.js';
 import type { Float, Precision } from './tensor.js';
@@ -22,6 +25,8 @@ import { BatchBuffers, prepareData, splitValidation, type PreparedData } from '.
 export interface TrainerOptions {
   seed: number;
   optimizer: OptimizerConfig;
+  /** Stepped once after every epoch (none: a constant rate). */
+  lrSchedule?: LrScheduleConfig | null;
   limits?: Partial<ModelLimits>;
   precision?: Precision;
   /** The layer types the spec may use (default: the built-in ones). */
@@ -60,7 +65,42 @@ interface TrainerState {
   threads: number;
   /** The matrix-multiply kernel the arithmetic ran on (another kernel rounds differently). */
   kernel: string;
+  /** Every resume on another kernel or thread count than the checkpoint's (absent in older checkpoints). */
+  kernelSwitches?: KernelSwitch[];
+  /** The rate the next step uses (absent in older checkpoints: the optimizer config's). */
+  learningRate?: number;
+  /** The schedule and its state (absent in older checkpoints: none). */
+  lrSchedule?: { config: LrScheduleConfig; state: ScheduleState } | null;
 }
+
+/**
+ * A resume that continued on another kernel or thread count than the checkpoint recorded: the
+ * run goes on (checkpoints stay portable across machines and upgrades) but it is no longer
+ * bit-identical to an uninterrupted run, so the switch is recorded where it happened.
+ */
+export interface KernelSwitch {
+  /** Completed epochs and the step within the next one at the switch. */
+  epoch: number;
+  step: number;
+  from: { kernel: string; threads: number };
+  to: { kernel: string; threads: number };
+}
+
+/** How checkpoints and resumes handle the learning-rate schedule (see fromCheckpoint). */
+export interface ResumeOptions {
+  optimizer?: OptimizerConfig;
+  lrSchedule?: LrScheduleConfig | null;
+  /**
+   * Start the schedule afresh from the optimizer's base rate (epoch 0) instead of restoring it.
+   * Default: true when `optimizer` or `lrSchedule` is given, as a resumed job that sends its own does.
+   */
+  restartSchedule?: boolean;
+  limits?: Partial<ModelLimits>;
+  layers?: LayerRegistry;
+}
+
+/** Training runs on one thread (the count checkpoints record). */
+const THREADS = 1;
 
 const emptyProgress = (): EpochProgress => ({ lossSum: 0, correct: 0, judged: 0, samples: 0, seconds: 0 });
 const now = () => globalThis.performance.now();
@@ -76,19 +116,35 @@ export class Trainer {
   private bestWeights: Float[] | null = null;
   private completedEpochs = 0;
   private readonly pastEpochs: EpochMetrics[] = [];
+  private schedule: { config: LrScheduleConfig; schedule: LrSchedule } | null = null;
+  private switches: KernelSwitch[] = [];
+  /** The kernel and thread count the arithmetic so far ran on (null before any training). */
+  private ranOn: { kernel: string; threads: number } | null = null;
 
   /**
    * @param adapted false for a new model: its first fit sets data-derived buffers (Layer.adapt)
    *   from the training data; a resumed or imported one keeps the buffers it came with.
    */
-  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig, private adapted: boolean) {
+  private constructor(readonly model: Model, readonly seed: number, optimizer: OptimizerConfig, lrSchedule: LrScheduleConfig | null, private adapted: boolean) {
     this.optimizer = createOptimizer(optimizer, model.precision);
     this.rng = new Rng(seed, 'training');
+    this.startSchedule(lrSchedule);
+  }
+
+  /** A fresh schedule (epoch 0) from the optimizer's base rate. */
+  private startSchedule(raw: LrScheduleConfig | null): void {
+    this.optimizer.learningRate = this.optimizer.config.learningRate;
+    if (raw === null) {
+      this.schedule = null;
+      return;
+    }
+    const config = validateLrSchedule(raw);
+    this.schedule = { config, schedule: createLrSchedule(config, this.optimizer.config.learningRate) };
   }
 
   static create(spec: unknown, options: TrainerOptions): Trainer {
     const model = Model.build(spec, { seed: options.seed, limits: options.limits, precision: options.precision, layers: options.layers });
-    return new Trainer(model, options.seed, options.optimizer, false);
+    return new Trainer(model, options.seed, options.optimizer, options.lrSchedule ?? null, false);
   }
 
   /** Imported weights: no optimizer or PRNG state, so both start fresh from the seed. */
@@ -102,11 +158,24 @@ export class Trainer {
   /**
    * Restores the whole state. A different optimizer type starts that optimizer fresh; the same type
    * keeps its state, which must match the optimizer's slots exactly (CHECKPOINT_INVALID otherwise).
+   * The learning-rate schedule and current rate are restored, unless `restartSchedule` (by default
+   * when an optimizer or schedule is given) or another optimizer type starts the schedule afresh.
+   * A checkpoint from another kernel or thread count resumes, and its first fit records the switch
+   * (`kernelSwitches`, in later checkpoints too).
    */
-  static fromCheckpoint(bytes: Uint8Array, options: { optimizer?: OptimizerConfig; limits?: Partial<ModelLimits>; layers?: LayerRegistry } = {}): Trainer {
+  static fromCheckpoint(bytes: Uint8Array, options: ResumeOptions = {}): Trainer {
     const { state, tensors } = decodeCheckpoint<TrainerState>(bytes);
     const model = Model.build(state.spec, { precision: state.precision, limits: options.limits, layers: options.layers });
-    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer, state.adapted ?? true);
+    const savedSchedule = state.lrSchedule ?? null;
+    const lrSchedule = options.lrSchedule === undefined ? savedSchedule?.config ?? null : options.lrSchedule;
+    const trainer = new Trainer(model, state.seed, options.optimizer ?? state.optimizer, lrSchedule, state.adapted ?? true);
+    const restart = options.restartSchedule ?? (options.optimizer !== undefined || options.lrSchedule !== undefined);
+    if (!restart && trainer.optimizer.config.type === state.optimizer.type) {
+      trainer.optimizer.learningRate = state.learningRate ?? state.optimizer.learningRate;
+      if (trainer.schedule && savedSchedule && savedSchedule.config.type === trainer.schedule.config.type) trainer.schedule.schedule.setState(savedSchedule.state);
+    }
+    trainer.switches = [...(state.kernelSwitches ?? [])];
+    trainer.ranOn = { kernel: state.kernel, threads: state.threads };
     model.loadState(tensors, 'state.');
     if (trainer.optimizer.config.type === state.optimizer.type) {
       const saved = { type: state.optimizer.type, step: state.optimizerStep, slots: state.optimizerSlots };
@@ -138,6 +207,16 @@ export class Trainer {
     return this.model.exportWeights();
   }
 
+  /** The rate the next step uses. */
+  get learningRate(): number {
+    return this.optimizer.learningRate;
+  }
+
+  /** Resumes on another kernel or thread count, over this trainer's whole checkpoint chain. */
+  get kernelSwitches(): KernelSwitch[] {
+    return this.switches.map((s) => ({ ...s }));
+  }
+
   checkpoint(): Uint8Array {
     const optimizerState = this.optimizer.getState();
     const state: TrainerState = {
@@ -156,8 +235,11 @@ export class Trainer {
       earlyStopping: this.early,
       hasBestWeights: this.bestWeights !== null,
       adapted: this.adapted,
-      threads: 1,
-      kernel: getKernel().name,
+      threads: this.ranOn?.threads ?? THREADS,
+      kernel: this.ranOn?.kernel ?? getKernel().name,
+      kernelSwitches: this.switches,
+      learningRate: this.optimizer.learningRate,
+      lrSchedule: this.schedule ? { config: this.schedule.config, state: this.schedule.schedule.getState() } : null,
     };
     const tensors: [string, Float][] = [];
     let parameterIndex = 0;
@@ -183,6 +265,11 @@ export class Trainer {
       throw new EngineError('CONFIG_INVALID', `earlyStopping monitors ${monitor} but there is no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validation data' }]);
     }
     const early = config.earlyStopping ? new EarlyStopping({ ...config.earlyStopping, monitor }, this.early) : null;
+    const scheduleMonitor = this.schedule?.config.type === 'reduceOnPlateau' ? this.schedule.config.monitor : undefined;
+    if (!validation && scheduleMonitor?.startsWith('val')) {
+      throw new EngineError('CONFIG_INVALID', `lrSchedule monitors ${scheduleMonitor} but there is no validation data`, [{ path: '/lrSchedule/monitor', message: 'needs validation data' }]);
+    }
+    this.recordKernel();
     if (!this.adapted) {
       this.model.adapt(train.inputs, train.count);
       this.adapted = true;
@@ -199,6 +286,8 @@ export class Trainer {
     // The weights before each update: a finite gradient can still overflow a weight (float32), and the
     // divergence guard promises the last finite weights (and the buffers that go with them).
     const previous = params.map((p) => allocate(this.model.precision, p.value.length));
+    // ... and the optimizer's state (moments, step count) that goes with them.
+    const optimizerBefore = new OptimizerSnapshot();
     const grads = params.map((p) => p.grad);
     const values = params.map((p) => p.value);
     // Early stopping's best weights are the whole state: buffers (running statistics) go with the weights.
@@ -233,10 +322,13 @@ export class Trainer {
         if (!Number.isFinite(loss)) throw divergence(epochNumber, `loss is ${loss}`);
         this.model.backward(grad, size, this.model.loss.fused);
         if (!allFinite(grads)) throw divergence(epochNumber, 'a gradient is not finite');
+        if (config.clipGradNorm !== undefined) clipGradNorm(grads, config.clipGradNorm);
         values.forEach((v, i) => previous[i].set(v));
+        optimizerBefore.capture(this.optimizer.getState());
         this.optimizer.step(params);
         if (!allFinite(values)) {
           values.forEach((v, i) => v.set(previous[i]));
+          this.optimizer.setState(optimizerBefore.restore());
           throw divergence(epochNumber, 'the update made a weight non-finite');
         }
         const counted = this.model.loss.countCorrect(y, buffers.targets, size, width);
@@ -268,6 +360,16 @@ export class Trainer {
     return { history: this.history, stoppedEarly, bestEpoch: this.early.bestEpoch };
   }
 
+  /** Notes a switch when this fit runs on another kernel or thread count than the training so far. */
+  private recordKernel(): void {
+    const here = { kernel: getKernel().name, threads: THREADS };
+    const before = this.ranOn;
+    if (before && (before.kernel !== here.kernel || before.threads !== here.threads)) {
+      this.switches.push({ epoch: this.completedEpochs, step: this.step, from: before, to: here });
+    }
+    this.ranOn = here;
+  }
+
   /** The epoch's sample order, regenerated from the PRNG state at the epoch's start when resuming mid-epoch. */
   private orderEpoch(order: Int32Array, shuffle: boolean): void {
     for (let i = 0; i < order.length; i++) order[i] = i;
@@ -291,7 +393,10 @@ export class Trainer {
       valLoss: val ? val.loss : null,
       valAccuracy: val ? val.accuracy : null,
       seconds: p.seconds,
+      learningRate: this.optimizer.learningRate,
     };
+    // After the epoch, as torch's scheduler.step(); a checkpoint taken in onEpochEnd holds the next rate.
+    if (this.schedule) this.optimizer.learningRate = this.schedule.schedule.next(metrics.learningRate, metrics);
     this.pastEpochs.push(metrics);
     this.completedEpochs = epoch;
     this.step = 0;
@@ -313,6 +418,7 @@ function checkFitConfig(config: FitConfig): { epochs: number; batchSize: number 
   check('epochs', Number.isInteger(epochs) && epochs >= 1 && epochs <= 1_000_000, 'an integer from 1 to 1000000', epochs);
   check('batchSize', Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 1_000_000, 'an integer from 1 to 1000000', batchSize);
   if (validationSplit !== undefined) check('validationSplit', validationSplit >= 0 && validationSplit < 1, 'a number in [0, 1)', validationSplit);
+  if (config.clipGradNorm !== undefined) check('clipGradNorm', config.clipGradNorm > 0 && Number.isFinite(config.clipGradNorm), 'a positive number', config.clipGradNorm);
   const es = config.earlyStopping;
   if (es) check('earlyStopping.patience', Number.isInteger(es.patience) && es.patience >= 0, 'a non-negative integer', es.patience);
   return { epochs, batchSize };

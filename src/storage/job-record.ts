@@ -1,7 +1,7 @@
 // A training job as the service records it: states, complete config, progress, history and errors,
 // plus the pure transitions every writer shares. JobStore (job-store.ts) persists these records.
 
-import type { EarlyStoppingConfig, EpochMetrics, OptimizerConfig } from '../engine/index.js';
+import type { EarlyStoppingConfig, EpochMetrics, KernelSwitch, LrScheduleConfig, OptimizerConfig } from '../engine/index.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -15,6 +15,10 @@ export interface JobConfig {
   epochs: number;
   batchSize: number;
   optimizer: OptimizerConfig;
+  /** Absent in jobs recorded before schedules existed: none. */
+  lrSchedule?: LrScheduleConfig | null;
+  /** Absent in jobs recorded before clipping existed: none. */
+  clipGradNorm?: number | null;
   validationSplit: number;
   validationDatasetId: string | null;
   seed: number;
@@ -67,6 +71,17 @@ export interface JobRecord {
   updatedAt: string;
   /** Who submitted it (src/api/client-key.ts), for MAX_ACTIVE_JOBS_PER_CLIENT; absent on older records. */
   clientKey?: string | null;
+  /**
+   * A `resumeFrom` job that sent its own optimizer or lrSchedule: the schedule starts afresh from the
+   * base rate instead of continuing the checkpoint's (API.md). Absent: false.
+   */
+  restartSchedule?: boolean;
+  /**
+   * Resumes that continued on another kernel or thread count than their checkpoint recorded (issue 10,
+   * finding 11: the run goes on but is no longer bit-identical to an uninterrupted one). Over the
+   * whole checkpoint chain; absent when there was none.
+   */
+  kernelSwitches?: KernelSwitch[];
 }
 
 export function isTerminal(state: JobState): boolean {

@@ -23,6 +23,7 @@ export interface NewJob {
   config: JobConfig;
   idempotencyKey?: string | null;
   clientKey?: string | null;
+  restartSchedule?: boolean;
   /** A digest of the request that made the job: a replay of the key with another request is refused. */
   requestDigest?: string;
 }
@@ -71,6 +72,7 @@ export class JobStore {
       startEpoch: null,
       updatedAt: now,
       clientKey: input.clientKey ?? null,
+      ...(input.restartSchedule ? { restartSchedule: true } : {}),
     };
     if (input.idempotencyKey != null) {
       const winner = await this.claimKey(job.clientKey ?? null, input.idempotencyKey, { jobId: job.id, requestDigest: input.requestDigest });

@@ -1,7 +1,7 @@
 // Everything a run needs before fit: the model, the data (and validation data), and a Trainer built
 // fresh, from `resumeFrom`, or from the job's own last checkpoint after a crash or restart.
 
-import { Trainer, type FitConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
+import { Trainer, type FitConfig, type LrScheduleConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
 import { isAppError } from '../errors.js';
 import type { JobRecord } from '../storage/job-record.js';
 import type { CheckpointRecord, DatasetTensors, ModelRecord, Storage } from '../storage/index.js';
@@ -37,6 +37,7 @@ export async function prepareJob(job: JobRecord, storage: Storage, limits: Model
       validationData,
       validationSplit: validationData || config.validationSplit === 0 ? undefined : config.validationSplit,
       earlyStopping: config.earlyStopping ?? undefined,
+      clipGradNorm: config.clipGradNorm ?? undefined,
     },
   };
 }
@@ -45,6 +46,7 @@ async function buildTrainer(
   job: JobRecord, model: ModelRecord, storage: Storage, limits: ModelLimits,
 ): Promise<{ trainer: Trainer; resumedFrom: CheckpointRecord | null }> {
   const { seed, optimizer } = job.config;
+  const lrSchedule = job.config.lrSchedule ?? null;
   // Newest own checkpoint first: an exact resume (same optimizer state and PRNG) after a crash. The
   // store is asked too: a crash between writing a checkpoint and the job record must not lose it.
   const stored = (await storage.checkpoints.all(job.modelId)).filter((c) => c.jobId === job.id).map((c) => c.id);
@@ -55,9 +57,10 @@ async function buildTrainer(
   }
   if (job.config.resumeFrom) {
     const record = await storage.checkpoints.get(job.config.resumeFrom, job.modelId);
-    return { trainer: await resumeTrainer(record, model, storage, { seed, optimizer, limits }), resumedFrom: record };
+    const options = { seed, optimizer, lrSchedule, restartSchedule: job.restartSchedule === true, limits };
+    return { trainer: await resumeTrainer(record, model, storage, options), resumedFrom: record };
   }
-  return { trainer: Trainer.create(model.spec, { seed, optimizer, limits }), resumedFrom: null };
+  return { trainer: Trainer.create(model.spec, { seed, optimizer, lrSchedule, limits }), resumedFrom: null };
 }
 
 /**
@@ -67,13 +70,15 @@ async function buildTrainer(
  * from is refused at submission.
  */
 export async function resumeTrainer(
-  record: CheckpointRecord, model: ModelRecord, storage: Storage, options: { seed: number; optimizer: JobRecord['config']['optimizer']; limits: ModelLimits },
+  record: CheckpointRecord, model: ModelRecord, storage: Storage,
+  options: { seed: number; optimizer: JobRecord['config']['optimizer']; lrSchedule: LrScheduleConfig | null; restartSchedule: boolean; limits: ModelLimits },
 ): Promise<Trainer> {
-  const { seed, optimizer, limits } = options;
+  const { seed, optimizer, lrSchedule, restartSchedule, limits } = options;
   const state = await storage.checkpoints.readState(record.id);
+  // The schedule continues from the checkpoint unless this job sent its own optimizer or schedule.
   return state
-    ? Trainer.fromCheckpoint(state, { optimizer, limits })
-    : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, limits });
+    ? Trainer.fromCheckpoint(state, { optimizer, lrSchedule, restartSchedule, limits })
+    : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, lrSchedule, limits });
 }
 
 /** An own checkpoint that was removed or fails its checksum is skipped for the one before it. */

@@ -59,6 +59,7 @@ class JobRun {
   private lastCheckpoint: CheckpointRecord | null = null;
   private batchesSinceCheckpoint = 0;
   private bestMetric: number | null = null;
+  private trainer: Trainer | null = null;
 
   constructor(
     private job: JobRecord,
@@ -71,6 +72,7 @@ class JobRun {
     await this.save((job) => ({ ...job, attempts: job.attempts + 1 }));
     const prepared = await prepareJob(this.job, this.deps.storage, this.deps.limits.model);
     const { trainer } = prepared;
+    this.trainer = trainer;
     const firstEpoch = this.job.startEpoch ?? trainer.epoch;
     const remaining = firstEpoch + this.job.config.epochs - trainer.epoch;
     const tracker = new ProgressTracker(firstEpoch, this.job.config.epochs);
@@ -213,6 +215,9 @@ class JobRun {
   private async save(change?: (job: JobRecord) => JobRecord): Promise<void> {
     await this.runtime.assertOwnership();
     if (change) this.job = change(this.job);
+    // A fit records a kernel switch as it starts; every write after that carries it (issue 10, finding 11).
+    const switches = this.trainer?.kernelSwitches ?? [];
+    if (switches.length > 0) this.job.kernelSwitches = switches;
     this.lastRecordWrite = performance.now();
     await this.deps.jobs.save(this.job);
   }

@@ -337,6 +337,25 @@ function routes(f: Fixtures) {
       modelId.map((id) => `/v1/models/${id}/predict`),
       fc.record({ instances: fc.array(row2, { minLength: 1, maxLength: 4 }), checkpoint: fc.constantFrom('latest', 'best', f.checkpoint) }, { requiredKeys: ['instances'] }),
     ),
+    'POST /v2/models/:model/infer': jsonPost(
+      fc.tuple(modelId, fc.option(fc.constantFrom('latest', 'best', f.checkpoint, 'a-label'))).map(([id, v]) => `/v2/models/${id}${v === null ? '' : `/versions/${v}`}/infer`),
+      fc.array(row2, { minLength: 1, maxLength: 4 }).chain((rows) =>
+        fc.record(
+          {
+            id: fc.string({ maxLength: 10 }),
+            inputs: fc.record({
+              name: fc.constant('input'),
+              shape: fc.constant([rows.length, 2]),
+              datatype: fc.constantFrom('FP32', 'FP64', 'INT32', 'UINT8', 'BOOL'),
+              data: fc.constantFrom(rows, rows.flat()),
+            }).map((input) => [input]),
+            outputs: fc.subarray([{ name: 'output' }, { name: 'classes' }]),
+            parameters: fc.dictionary(fc.string({ maxLength: 5 }), scalar, { maxKeys: 2 }),
+          },
+          { requiredKeys: ['inputs'] },
+        ),
+      ),
+    ),
     'POST /v1/models/:id/evaluate': jsonPost(
       modelId.map((id) => `/v1/models/${id}/evaluate`),
       fc.record({ datasetId: fc.constantFrom(f.dataset, f.regression), checkpoint: fc.constantFrom('latest', 'best', f.checkpoint) }, { requiredKeys: ['datasetId'] }),
@@ -389,6 +408,7 @@ const RUNS: Record<keyof ReturnType<typeof routes>, { runs: number; accepts: boo
   'POST /v1/datasets (CSV)': { runs: 400, accepts: false },
   'POST /v1/datasets (multipart)': { runs: 400, accepts: false },
   'POST /v1/models/:id/predict': { runs: 700, accepts: true },
+  'POST /v2/models/:model/infer': { runs: 500, accepts: true },
   'POST /v1/models/:id/evaluate': { runs: 300, accepts: true },
   'POST /v1/jobs': { runs: 800, accepts: true },
   'POST /v1/models/:id/checkpoints': { runs: 400, accepts: false },
@@ -437,7 +457,18 @@ describe('fuzzing every route', () => {
     // The root redirects to the dashboard (API.md's "Seeing it"): the one 3xx the service sends.
     const dashboardRedirect = options.url === '/' && res.statusCode === 302 && res.headers.location === '/ui/';
     if (!ALLOWED.has(res.statusCode) && !dashboardRedirect) throw new Error(`status outside the contract: ${what}`);
-    if (res.statusCode >= 400 && options.method !== 'HEAD') assertErrorShape(res);
+    if (res.statusCode >= 400 && options.method !== 'HEAD') {
+      if (String(options.url).startsWith('/v2/')) assertOipErrorShape(res);
+      else assertErrorShape(res);
+    }
+  };
+
+  /** /v2 answers the Open Inference Protocol's own error body: exactly {"error": "<message>"}. */
+  const assertOipErrorShape = (res: { statusCode: number; body: string }) => {
+    const body = JSON.parse(res.body) as Record<string, unknown>;
+    if (Object.keys(body).join() !== 'error' || typeof body.error !== 'string' || body.error.length === 0) {
+      throw new Error(`not the protocol's error shape: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    }
   };
 
   /** After a route's fuzz: the app still answers and serves the fixture, and no prototype was polluted. */

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { OPENAPI_PATH } from '../../src/api/plugins/docs.js';
 import { createJobBody } from '../../src/api/routes/jobs/schemas.js';
-import { LAYERS, LOSSES, OPTIMIZERS, type FieldSchema, type FieldSchemas } from '../../src/engine/index.js';
+import { LAYERS, LOSSES, LR_SCHEDULES, OPTIMIZERS, type FieldSchema, type FieldSchemas } from '../../src/engine/index.js';
 
 type Schema = Record<string, unknown>;
 
@@ -180,12 +180,28 @@ describe('openapi.yaml matches the schemas the service applies', () => {
     }
   });
 
+  it('the same lrSchedule types, each with the same fields, types, defaults, bounds and required ones; null allowed', () => {
+    const schedule = reader.resolve(reader.object(body('/v1/jobs')).properties.lrSchedule);
+    const branches = (schedule.oneOf as Schema[]).map((branch) => reader.resolve(branch));
+    expect(branches.some((branch) => branch.type === 'null')).toBe(true);
+    const documented = new Map(branches.filter((branch) => branch.type !== 'null').map((branch) => [reader.typeNames(branch)[0], branch]));
+    expect([...documented.keys()].sort()).toEqual([...LR_SCHEDULES.types].sort());
+    for (const entry of LR_SCHEDULES.entries) {
+      const branch = documented.get(entry.type)!;
+      expect(branch.additionalProperties, `${entry.type}: the engine rejects unknown fields`).toBe(false);
+      const openapi = reader.fields(branch, ['type']);
+      const engine = engineFields(entry.fields);
+      expect.soft(Object.keys(openapi).sort(), `lrSchedule ${entry.type}: field names (openapi vs engine)`).toEqual(Object.keys(engine).sort());
+      for (const name of Object.keys(engine)) expect.soft(openapi[name], `lrSchedule ${entry.type}.${name} (openapi vs engine)`).toEqual(engine[name]);
+    }
+  });
+
   it('the job body: the same fields, types, enums, defaults, bounds and required ones as the zod schema', () => {
     const zodSide = new SchemaReader({}).fields(z.toJSONSchema(createJobBody, { io: 'input' }) as Schema);
     const openapi = reader.fields(body('/v1/jobs'));
     expect.soft(Object.keys(openapi).sort(), 'job body field names (openapi vs zod)').toEqual(Object.keys(zodSide).sort());
-    // The optimizer is a free-form object to zod: the engine validates it (compared above).
-    for (const name of Object.keys(zodSide).filter((n) => n !== 'optimizer')) {
+    // The optimizer and lrSchedule are free-form objects to zod: the engine validates them (compared above).
+    for (const name of Object.keys(zodSide).filter((n) => n !== 'optimizer' && n !== 'lrSchedule')) {
       expect.soft(openapi[name], `job body ${name} (openapi vs zod)`).toEqual(zodSide[name]);
     }
   });

@@ -157,7 +157,7 @@ describe('optimizer configuration', () => {
     expect(invalid({ type: 'sgd', learningRate: 0 }).message).toMatch(/learningRate/);
     expect(invalid({ type: 'adam', learningRate: 0.1, beta1: 1 }).details[0].path).toBe('/optimizer/beta1');
     expect(invalid({ type: 'adam', learningRate: 0.1, momentum: 0.9 }).message).toMatch(/momentum/);
-    expect(invalid({ type: 'rmsprop', learningRate: 0.1 }).message).toMatch(/type/);
+    expect(invalid({ type: 'lbfgs', learningRate: 0.1 }).message).toMatch(/type/);
     expect(invalid(null).message).toMatch(/optimizer/);
   });
 });

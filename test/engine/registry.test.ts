@@ -1,10 +1,10 @@
-// The registries' declarations are what the engine does: for every layer type and optimizer, each
+// The registries' declarations are what the engine does: for every layer type, optimizer and schedule, each
 // declared default is what validation fills in, each required field is required, each declared
 // choice is accepted and nothing else is. (The openapi drift test compares these declarations with
 // openapi.yaml, so they must be true.)
 
 import { describe, expect, it } from 'vitest';
-import { EngineError, LAYERS, LAYER_TYPES, OPTIMIZERS, validateOptimizerConfig, validateSpec, type FieldSchema } from '../../src/engine/index.js';
+import { EngineError, LAYERS, LAYER_TYPES, LR_SCHEDULES, OPTIMIZERS, validateLrSchedule, validateOptimizerConfig, validateSpec, type FieldSchema } from '../../src/engine/index.js';
 
 /** The smallest valid spec of each layer type, and an input it fits. */
 const MINIMAL: Record<string, { input: number[]; layer: Record<string, unknown> }> = {
@@ -15,6 +15,8 @@ const MINIMAL: Record<string, { input: number[]; layer: Record<string, unknown> 
   flatten: { input: [2, 2, 1], layer: {} },
   dropout: { input: [4], layer: { rate: 0.5 } },
   activation: { input: [4], layer: { activation: 'relu' } },
+  batchNorm: { input: [3, 3, 2], layer: {} },
+  normalize: { input: [4], layer: {} },
 };
 /** Fields that only apply alongside another: alpha is leakyRelu's slope. */
 const ALONGSIDE: Record<string, Record<string, unknown>> = { alpha: { activation: 'leakyRelu' } };
@@ -77,6 +79,36 @@ describe('optimizer entries', () => {
       const unknown = rejection(() => validateOptimizerConfig({ type: entry.type, unknownField: 1 }));
       expect(unknown.code).toBe('CONFIG_INVALID');
       expect(unknown.details[0].path).toBe('/optimizer/unknownField');
+    });
+  }
+});
+
+describe('lrSchedule entries', () => {
+  /** The smallest valid config of each schedule type. */
+  const MINIMAL_SCHEDULES: Record<string, Record<string, unknown>> = {
+    step: { stepSize: 2 }, exponential: { gamma: 0.9 }, cosine: { tMax: 5 }, reduceOnPlateau: {},
+  };
+
+  it('the table covers every registered schedule type', () => {
+    expect(Object.keys(MINIMAL_SCHEDULES).sort()).toEqual([...LR_SCHEDULES.types].sort());
+  });
+
+  for (const entry of LR_SCHEDULES.entries) {
+    it(`${entry.type}: declared defaults are filled in, required fields are required, declared choices are the accepted ones`, () => {
+      const minimal = MINIMAL_SCHEDULES[entry.type];
+      for (const [name, field] of Object.entries(entry.fields)) {
+        const { [name]: _omitted, ...rest } = minimal;
+        const at = `/lrSchedule/${name}`;
+        if (field.required) {
+          expect(rejection(() => validateLrSchedule({ type: entry.type, ...rest })).details[0].path, `${entry.type}.${name} required`).toBe(at);
+        } else {
+          const config = validateLrSchedule({ type: entry.type, ...rest }) as unknown as Record<string, unknown>;
+          if (field.default !== undefined) expect(config[name], `${entry.type}.${name} default`).toEqual(field.default);
+          else expect(field.defaultFrom, `${entry.type}.${name}: no default, so the rule that fills it is described`).toBeTruthy();
+        }
+        for (const choice of choices(field)) expect((validateLrSchedule({ type: entry.type, ...rest, [name]: choice }) as unknown as Record<string, unknown>)[name]).toBe(choice);
+      }
+      expect(rejection(() => validateLrSchedule({ type: entry.type, ...minimal, unknownField: 1 })).details[0].path).toBe('/lrSchedule/unknownField');
     });
   }
 });

@@ -272,7 +272,9 @@ describe('every registered layer type round-trips', () => {
   const spec = {
     input: [8, 7, 2],
     layers: [
+      { type: 'normalize' },
       { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', biasInitializer: 'glorotUniform' },
+      { type: 'batchNorm' },
       { type: 'maxPool2d', poolSize: 2 },
       { type: 'avgPool2d', poolSize: [2, 1], strides: 1, padding: 'same' },
       { type: 'activation', activation: 'leakyRelu', alpha: 0.1 },

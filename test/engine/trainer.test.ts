@@ -3,7 +3,7 @@
 // cancellation.
 
 import { describe, expect, it } from 'vitest';
-import { EngineError, evaluate, Model, Rng, Trainer, type FitConfig, type OptimizerConfig, type TrainingData } from '../../src/engine/index.js';
+import { decodeSafetensors, EngineError, evaluate, getKernel, Model, Rng, setKernel, Trainer, typescriptKernel, type FitConfig, type OptimizerConfig, type TrainingData } from '../../src/engine/index.js';
 
 const CNN = {
   input: [6, 6, 1],
@@ -240,6 +240,44 @@ describe('divergence guard', () => {
     expect(Trainer.fromCheckpoint(trainer.checkpoint()).model.parameters[0].param.value[0]).toBe(0.5);
   });
 
+  // Issue 10, finding 12: the rejected step used to leave its trace in the momentum buffer and the
+  // step count, so a resumed run was not the run that never tried the step.
+  it('a rejected update also rolls back the optimizer state (momentum buffer and step count)', async () => {
+    const spec = { input: [1], layers: [{ type: 'dense', units: 1, useBias: false }], loss: 'mse' };
+    const benign = { inputs: Float32Array.from([1]), count: 1, targets: Float32Array.from([0]) };
+    // With w = 0.5 the gradient 2·(0.5e19)·1e19 = 1e38 is finite in float32; w - 10·1e38 is not.
+    const overflow = { inputs: Float32Array.from([1e19]), count: 1, targets: Float32Array.from([0]) };
+    const fit = { epochs: 1, batchSize: 1, shuffle: false };
+    const optimizerState = (trainer: Trainer) => {
+      const file = decodeSafetensors(trainer.checkpoint());
+      const state = JSON.parse(file.metadata.state!) as { optimizerStep: number; optimizerSlots: string[] };
+      const tensors = [...file.tensors].filter(([name]) => name.startsWith('optimizer.')).map(([name, t]) => [name, [...t.data]]);
+      return { step: state.optimizerStep, slots: state.optimizerSlots, tensors };
+    };
+    const run = async (attemptOverflow: boolean, firstBenign: boolean) => {
+      const trainer = Trainer.create(spec, { seed: 1, optimizer: { type: 'sgd', learningRate: 10, momentum: 0.9 } });
+      const w = trainer.model.parameters[0].param.value;
+      if (firstBenign) await trainer.fit(benign, fit);
+      w[0] = 0.5;
+      const before = optimizerState(trainer);
+      if (attemptOverflow) {
+        const error = await rejection(trainer.fit(overflow, fit));
+        expect(error.code).toBe('DIVERGED');
+        expect(error.message).toContain('the update made a weight non-finite');
+        expect(optimizerState(trainer)).toEqual(before);
+      }
+      await trainer.fit(benign, fit);
+      return trainer;
+    };
+    for (const firstBenign of [true, false]) {
+      // firstBenign false: the rejected step was the first, so no buffer may exist after it either.
+      const tried = await run(true, firstBenign);
+      const never = await run(false, firstBenign);
+      expect(Buffer.from(tried.exportWeights()).equals(Buffer.from(never.exportWeights()))).toBe(true);
+      expect(optimizerState(tried)).toEqual(optimizerState(never));
+    }
+  });
+
   it('an infinite input is DIVERGED at epoch 1, step 1, with the initial weights kept', async () => {
     const spec = { input: [2], layers: [{ type: 'dense', units: 1 }], loss: 'mse' };
     const trainer = Trainer.create(spec, { seed: 1, optimizer: { type: 'adam', learningRate: 0.1 } });
@@ -349,5 +387,54 @@ describe('fit results', () => {
     expect((await rejection(trainer.fit(bad, { epochs: 1, batchSize: 1 }))).code).toBe('SHAPE_MISMATCH');
     const badLabel = { inputs: new Float32Array(36), count: 1, labels: Int32Array.from([3]) };
     expect((await rejection(trainer.fit(badLabel, { epochs: 1, batchSize: 1 }))).code).toBe('SHAPE_MISMATCH');
+  });
+});
+
+// Issue 10, finding 11: a checkpoint records the kernel and thread count its arithmetic ran on.
+// Decision: a resume on another one continues (checkpoints stay portable across machines and
+// upgrades) and records the switch, in the trainer and in every later checkpoint, because the run
+// is then no longer bit-identical to an uninterrupted one. docs/engine.md says so.
+describe('the kernel recorded in a checkpoint', () => {
+  const recorded = (bytes: Uint8Array) => JSON.parse(decodeSafetensors(bytes).metadata.state!) as { kernel: string; threads: number; kernelSwitches: unknown[] };
+
+  it('a resume on the same kernel records no switch', async () => {
+    const trainer = await trained(ADAM, 41, 1);
+    expect(recorded(trainer.checkpoint()).kernel).toBe(getKernel().name);
+    const resumed = Trainer.fromCheckpoint(trainer.checkpoint());
+    expect(resumed.kernelSwitches).toEqual([]);
+    expect(recorded(resumed.checkpoint()).kernelSwitches).toEqual([]);
+  });
+
+  it('a resume on another kernel continues, and the switch is recorded where it happened and kept in later checkpoints', async () => {
+    const original = getKernel();
+    expect(original.name).not.toBe(typescriptKernel.name);
+    const trainer = Trainer.create(CNN, { seed: 42, optimizer: ADAM });
+    const controller = new AbortController();
+    let batches = 0;
+    await rejection(trainer.fit(DATA, { ...FIT, epochs: 2, signal: controller.signal, onBatchEnd: () => { if (++batches === STEPS + 1) controller.abort(); } }));
+    const saved = trainer.checkpoint();
+    setKernel(typescriptKernel);
+    try {
+      const resumed = Trainer.fromCheckpoint(saved);
+      // Loading alone runs nothing: the checkpoint it would write still says what ran.
+      expect(resumed.kernelSwitches).toEqual([]);
+      expect(recorded(resumed.checkpoint()).kernel).toBe(original.name);
+      const expected = { epoch: 1, step: 1, from: { kernel: original.name, threads: 1 }, to: { kernel: typescriptKernel.name, threads: 1 } };
+      await resumed.fit(DATA, { ...FIT, epochs: 1 });
+      expect(resumed.kernelSwitches).toEqual([expected]);
+      expect(resumed.epoch).toBe(2);
+      const later = recorded(resumed.checkpoint());
+      expect(later.kernel).toBe(typescriptKernel.name);
+      expect(later.kernelSwitches).toEqual([expected]);
+      // Back on the first kernel: a second switch, after the first.
+      setKernel(original);
+      // The kernel is what the training ran on, not whichever is selected when the checkpoint is taken.
+      expect(recorded(resumed.checkpoint()).kernel).toBe(typescriptKernel.name);
+      const back = Trainer.fromCheckpoint(resumed.checkpoint());
+      await back.fit(DATA, { ...FIT, epochs: 1 });
+      expect(back.kernelSwitches).toEqual([expected, { epoch: 2, step: 0, from: expected.to, to: expected.from }]);
+    } finally {
+      setKernel(original);
+    }
   });
 });

@@ -49,6 +49,13 @@ const CASES: Case[] = [
     name: `activation layer ${activation} on a flat value`,
     spec: mse([5], { type: 'dense', units: 4 }, { type: 'activation', activation, ...(activation === 'leakyRelu' ? { alpha: 0.25 } : {}) }),
   })),
+  // Per-feature constants broadcast over the last axis channels last, as [C, 1, 1] channels first.
+  { name: 'batchNorm over the features of a flat value', spec: mse([5], { type: 'dense', units: 4 }, { type: 'batchNorm' }, { type: 'dense', units: 2 }) },
+  { name: 'batchNorm over the channels of the input image (channels last)', spec: mse([3, 4, 3], { type: 'batchNorm', epsilon: 0.1 }) },
+  { name: 'batchNorm over channels between conv and pooling (channels first)', spec: mse([6, 5, 2], { type: 'conv2d', filters: 3, kernelSize: 3, useBias: false }, { type: 'batchNorm', momentum: 0.5 }, { type: 'activation', activation: 'relu' }, { type: 'maxPool2d', poolSize: 2 }) },
+  { name: 'batchNorm after a flatten (features in the engine order)', spec: mse([3, 2, 2], { type: 'conv2d', filters: 2, kernelSize: 1 }, { type: 'flatten' }, { type: 'batchNorm' }, { type: 'dense', units: 3 }) },
+  { name: 'normalize of a flat input', spec: mse([4], { type: 'normalize' }, { type: 'dense', units: 2, activation: 'tanh' }) },
+  { name: 'normalize of an image input per channel, then a conv', spec: mse([4, 3, 2], { type: 'normalize' }, { type: 'conv2d', filters: 2, kernelSize: 2 }) },
   { name: 'an image output (no flatten) in channels-last order', spec: mse([6, 5, 2], { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same' }, { type: 'avgPool2d', poolSize: 2 }) },
   {
     name: 'the CNN the README trains (final softmax, as predict applies it)',

@@ -30,6 +30,8 @@ export function randomSpec(seed: number): RandomSpec {
     () => ({ type: 'flatten' }),
     () => ({ type: 'dropout', rate: 0.5 }),
     () => ({ type: 'activation', ...activation() }),
+    () => ({ type: 'batchNorm' }),
+    () => ({ type: 'normalize' }), // fits only as the first layer: elsewhere it is drawn again
   ];
   const flatLayers: (() => Layer)[] = [
     () => ({ type: 'dense', units: int(1, 8), useBias: rng.nextFloat() < 0.8, ...activation() }),
@@ -37,6 +39,8 @@ export function randomSpec(seed: number): RandomSpec {
     () => ({ type: 'dropout', rate: 0.3 }),
     () => ({ type: 'activation', ...activation() }),
     () => ({ type: 'flatten' }),
+    () => ({ type: 'batchNorm' }),
+    () => ({ type: 'normalize' }),
   ];
 
   const input = rng.nextFloat() < 0.7 ? [int(3, 10), int(3, 10), int(1, 3)] : [int(1, 10)];

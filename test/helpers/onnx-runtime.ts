@@ -36,6 +36,8 @@ export function uniformFloats(n: number, seed: number, lo = -1, hi = 1): Float32
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.nextFloat());
 }
 
+const VARIANCE_NAMES = new Set(['running_var', 'variance']);
+
 /**
  * Safetensors weights for `spec` with every float tensor (biases too, which initialise to zero)
  * drawn uniformly from [-1, 1), so no term of the graph hides behind a zero; counters stay as built.
@@ -43,7 +45,9 @@ export function uniformFloats(n: number, seed: number, lo = -1, hi = 1): Float32
 export function randomWeights(spec: unknown, seed: number, layers?: LayerRegistry): Uint8Array {
   const model = Model.build(spec, { seed, layers });
   model.state.forEach(({ tensor }, i) => {
-    if (tensor.dtype === 'float') tensor.value.set(uniformFloats(tensor.value.length, seed * 1000 + i));
+    // Variances (batchNorm's running_var, normalize's variance) must stay positive.
+    const [lo, hi] = VARIANCE_NAMES.has(tensor.name) ? [0.2, 2] : [-1, 1];
+    if (tensor.dtype === 'float') tensor.value.set(uniformFloats(tensor.value.length, seed * 1000 + i, lo, hi));
   });
   return model.exportWeights();
 }

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { getKernel, setKernel, typescriptKernel } from '../../src/engine/index.js';
 import type { JobEventInput } from '../../src/queue/types.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../../src/training/run-job.js';
 import { NO_LIMITS, type JobRuntime } from '../../src/training/runtime.js';
@@ -51,6 +52,25 @@ describe('runTrainingJob', () => {
     const record = await deps.jobs.get(job.id);
     expect(record).toMatchObject({ state: 'succeeded', attempts: 1, startEpoch: 0, error: null });
     expect(record?.checkpointIds).toHaveLength(3);
+  });
+
+  // Issue 10, finding 11: a resume on another kernel continues and the job records the switch.
+  it('a job resumed on another kernel than its checkpoint recorded succeeds and records the switch', async () => {
+    const original = getKernel();
+    const first = await storeJob(deps.jobs, fx, { epochs: 1 });
+    setKernel(typescriptKernel);
+    try {
+      expect(await runTrainingJob(first.id, testRuntime().runtime, deps)).toBe('succeeded');
+    } finally {
+      setKernel(original);
+    }
+    const written = (await deps.jobs.get(first.id))!;
+    expect(written.kernelSwitches).toBeUndefined();
+    const resumed = await storeJob(deps.jobs, fx, { epochs: 1, resumeFrom: written.checkpointIds.at(-1)! });
+    expect(await runTrainingJob(resumed.id, testRuntime().runtime, deps)).toBe('succeeded');
+    const record = (await deps.jobs.get(resumed.id))!;
+    expect(record.state).toBe('succeeded');
+    expect(record.kernelSwitches).toEqual([{ epoch: 1, step: 0, from: { kernel: typescriptKernel.name, threads: 1 }, to: { kernel: original.name, threads: 1 } }]);
   });
 
   it('early stopping with restoreBest ends the job early with a final checkpoint holding the best epoch metrics', async () => {

@@ -207,7 +207,12 @@ describe.each([
     const form = page.getByRole('form', { name: 'Start a training job' });
     await form.getByRole('combobox', { name: /^Dataset/ }).selectOption({ label: `digits-train (${TRAIN} samples)` });
     await form.getByLabel('Epochs', { exact: true }).fill(String(EPOCHS));
+    // AdamW with a cosine schedule: the form proposes AdamW's default rate, then takes ours.
+    await form.getByRole('combobox', { name: 'Optimizer' }).selectOption('adamw');
+    expect(await form.getByLabel('Learning rate').inputValue()).toBe('0.001');
     await form.getByLabel('Learning rate').fill('0.003');
+    await form.getByRole('combobox', { name: 'Rate schedule' }).selectOption('cosine');
+    await form.getByLabel('Cosine period tMax (epochs)').fill(String(EPOCHS));
     await form.getByLabel('Validation split').fill('0.2');
     await form.getByLabel('Checkpoint every (epochs)').fill('5');
     await form.getByRole('button', { name: 'Start training' }).click();
@@ -234,6 +239,9 @@ describe.each([
     // Epochs the stream's snapshot missed (it joined mid-run) are filled in by the next checkpoint.
     const epochsShown = () => page.getByRole('table', { name: 'History' }).locator('tbody tr td:first-child').allTextContents().then((t) => t.map(Number));
     await expect.poll(async () => { const shown = await epochsShown(); return shown[0] - shown.at(-1)! + 1 === shown.length; }, { timeout: 30_000 }).toBe(true);
+    // History carries each epoch's rate: epoch 1 trains at the base rate, the cosine lowers it after.
+    expect(await page.getByRole('table', { name: 'History' }).locator('thead').textContent()).toContain('learning rate');
+    expect(await page.locator('.job-status').textContent()).toMatch(/Learning rate: [\d.e-]+ \(epoch \d+\)/);
     await shot('job-running');
 
     await page.getByRole('button', { name: 'Cancel job' }).click();
@@ -249,8 +257,11 @@ describe.each([
     await resume.click();
     await expect.poll(() => page.url()).not.toContain(firstJobId);
     const resumedId = page.url().split('/').at(-1)!;
-    const resumed = await apiInPage<{ config: { resumeFrom: string; epochs: number }; datasetId: string }>(`/v1/jobs/${resumedId}`);
+    const resumed = await apiInPage<{ config: { resumeFrom: string; epochs: number; optimizer: { type: string }; lrSchedule: unknown }; datasetId: string }>(`/v1/jobs/${resumedId}`);
     expect(resumed.config.epochs).toBe(EPOCHS); // the job's own config, resuming from its newest checkpoint
+    // The same optimizer and schedule, continued from the checkpoint (not restarted: the form sends neither).
+    expect(resumed.config.optimizer.type).toBe('adamw');
+    expect(resumed.config.lrSchedule).toEqual({ type: 'cosine', tMax: EPOCHS, etaMin: 0 });
     expect(resumed.config.resumeFrom).toMatch(/^[0-9a-f-]{36}$/);
     const checkpoint = await apiInPage<{ epoch: number; jobId: string }>(`/v1/models/${(await apiInPage<{ modelId: string }>(`/v1/jobs/${resumedId}`)).modelId}/checkpoints/${resumed.config.resumeFrom}`);
     expect(checkpoint).toMatchObject({ epoch: fromEpoch, jobId: firstJobId });

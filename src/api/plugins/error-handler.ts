@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, isAppError, notFound, toHttpError } from '../../errors.js';
+import { AppError, isAppError, notFound, toHttpError, type HttpError } from '../../errors.js';
 import { isEngineError } from '../../engine/index.js';
 import { invalidRequest, pointer } from '../schemas/common.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -41,6 +41,9 @@ function fromFastify(err: FastifyError): AppError | null {
       return new AppError(413, 'PAYLOAD_TOO_LARGE', `request body over the limit: ${err.message}`);
     case 'FST_PROTO_VIOLATION': // a multipart field named __proto__
       return new AppError(400, 'INVALID_MULTIPART', `malformed multipart/form-data body: ${err.message}`);
+    case 'FST_ERR_BAD_URL': // undecodable percent-encoding, and
+    case 'FST_ERR_MAX_PARAM_LENGTH': // ids no UUID could be: unknown ids (/v1 names the resource: unknownIdError)
+      return new AppError(404, 'NOT_FOUND', `no resource at ${err.code === 'FST_ERR_BAD_URL' ? 'this malformed URL' : 'a path with so long a segment'}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported content type: ${err.message}`);
@@ -51,13 +54,21 @@ function fromFastify(err: FastifyError): AppError | null {
   return null;
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+/**
+ * Maps and logs any error a route raised; `hidden` when it was unexpected, so its details stay in the
+ * log. sendError and the /v2 routes' own error shape (routes/oip/errors.ts) both start here.
+ */
+export function describeError(request: FastifyRequest, err: unknown): { http: HttpError; hidden: boolean } {
   const known = isAppError(err) || isEngineError(err) ? err : fromFastify(err as FastifyError);
   const http = toHttpError(known ?? err);
   if (http.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: http.code, status: http.status }, http.message);
   // Deliberate errors (a 503 naming the failing check) keep their text; anything unexpected is hidden.
-  const hidden = known === null;
+  return { http, hidden: known === null };
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const { http, hidden } = describeError(request, err);
   return reply
     .code(http.status)
     .headers(http.headers)

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { serviceUnavailable } from '../../errors.js';
 
-const EXEMPT_FROM_OVERLOAD = new Set(['/healthz', '/metrics']);
+const EXEMPT_FROM_OVERLOAD = new Set(['/healthz', '/metrics', '/v2/health/live']);
 const RETRY_AFTER_SECONDS = 5;
 
 export interface LoadSheddingOptions {

@@ -24,6 +24,8 @@ function limitedRoutes(config: LimitsConfig): Map<string, number> {
     ['POST /v1/jobs', jobsPerMinute],
     ['POST /v1/models/:id/predict', predictPerMinute],
     ['POST /v1/models/:id/evaluate', predictPerMinute],
+    ['POST /v2/models/:model/infer', predictPerMinute],
+    ['POST /v2/models/:model/versions/:version/infer', predictPerMinute],
   ];
   return new Map(rules.filter(([, perMinute]) => perMinute > 0));
 }
@@ -49,8 +51,21 @@ export async function registerRateLimits(scope: FastifyInstance, config: LimitsC
         'retry-after': String(retryAfter),
       });
     },
-    ...(config.redisUrl ? await redisStore(scope, config.redisUrl, config.queuePrefix) : {}),
+    ...(config.redisUrl ? await sharedRedisStore(scope, config.redisUrl, config.queuePrefix) : {}),
   });
+}
+
+type RedisStoreOptions = Awaited<ReturnType<typeof redisStore>>;
+/** Per app (keyed by its HTTP server): /v1 and /v2 each register the limiter, over one connection. */
+const storesByServer = new WeakMap<object, Promise<RedisStoreOptions>>();
+
+function sharedRedisStore(scope: FastifyInstance, redisUrl: string, prefix: string): Promise<RedisStoreOptions> {
+  let store = storesByServer.get(scope.server);
+  if (!store) {
+    store = redisStore(scope, redisUrl, prefix);
+    storesByServer.set(scope.server, store);
+  }
+  return store;
 }
 
 async function redisStore(scope: FastifyInstance, redisUrl: string, prefix: string) {

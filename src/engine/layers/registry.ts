@@ -4,14 +4,17 @@
 
 import { Registry } from '../registry.js';
 import { activationLayer } from './activation-layer.js';
+import { batchNormLayer } from './batch-norm.js';
 import { conv2dLayer } from './conv2d.js';
 import { denseLayer } from './dense.js';
 import { dropoutLayer } from './dropout.js';
 import { flattenLayer } from './flatten.js';
 import type { LayerEntry } from './layer.js';
+import { normalizeLayer } from './normalize.js';
 import { avgPool2dLayer, maxPool2dLayer } from './pool2d.js';
 
-const BUILT_IN_ENTRIES = [denseLayer, conv2dLayer, maxPool2dLayer, avgPool2dLayer, flattenLayer, dropoutLayer, activationLayer] as const;
+const BUILT_IN_ENTRIES = [denseLayer, conv2dLayer, maxPool2dLayer, avgPool2dLayer, flattenLayer, dropoutLayer, activationLayer,
+  batchNormLayer, normalizeLayer] as const;
 
 /** A normalised layer spec: what `normalize` of some entry returns. */
 export type LayerSpec = ReturnType<(typeof BUILT_IN_ENTRIES)[number]['normalize']>;

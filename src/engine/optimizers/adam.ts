@@ -38,10 +38,15 @@ export class Adam implements Optimizer {
   private m: Float[] | null = null;
   private v: Float[] | null = null;
 
-  constructor(readonly config: Required<AdamConfig>, private readonly precision: Precision) {}
+  learningRate: number;
+
+  constructor(readonly config: Required<AdamConfig>, private readonly precision: Precision) {
+    this.learningRate = config.learningRate;
+  }
 
   step(params: readonly Parameter[]): void {
-    const { learningRate: lr, beta1, beta2, epsilon, weightDecay: wd } = this.config;
+    const { beta1, beta2, epsilon, weightDecay: wd } = this.config;
+    const lr = this.learningRate;
     if (!this.m || !this.v) {
       this.m = params.map((p) => allocate(this.precision, p.value.length));
       this.v = params.map((p) => allocate(this.precision, p.value.length));

@@ -64,3 +64,27 @@ export function restoreOptimizerState(
   if (absent.length > 0) throw fail(`tensor ${absent.slice(0, 3).join(', ')}${absent.length > 3 ? ` and ${absent.length - 3} more` : ''} missing or of the wrong size`);
   return state;
 }
+
+/**
+ * A copy of an optimizer's state from before a step, so that a step the divergence guard rejects
+ * leaves no trace in the moments or the step count either. The copies are reused from step to step.
+ */
+export class OptimizerSnapshot {
+  private step = 0;
+  private slots: Record<string, Float[]> = {};
+
+  capture(state: OptimizerState): void {
+    this.step = state.step;
+    for (const name of Object.keys(this.slots)) if (!(name in state.slots)) delete this.slots[name];
+    for (const [name, buffers] of Object.entries(state.slots)) {
+      const copies = this.slots[name];
+      if (copies?.length === buffers.length && copies.every((c, i) => c.length === buffers[i].length)) copies.forEach((c, i) => c.set(buffers[i]));
+      else this.slots[name] = buffers.map((b) => b.slice());
+    }
+  }
+
+  /** The captured state, as fresh arrays the optimizer may own (slots it did not have yet are dropped). */
+  restore(): OptimizerState {
+    return { step: this.step, slots: Object.fromEntries(Object.entries(this.slots).map(([name, copies]) => [name, copies.map((c) => c.slice())])) };
+  }
+}

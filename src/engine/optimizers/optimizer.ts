@@ -19,6 +19,11 @@ export interface OptimizerState {
 export interface Optimizer {
   /** The complete configuration, every default filled in. */
   readonly config: { readonly type: string; readonly learningRate: number };
+  /**
+   * The rate the next step uses: the config's at first, then whatever a learning-rate schedule
+   * sets (torch's `param_group['lr']`; the config keeps the base rate).
+   */
+  learningRate: number;
   /** Applies one update from each parameter's `grad` (buffers are not parameters and are never passed). */
   step(params: readonly Parameter[]): void;
   getState(): OptimizerState;

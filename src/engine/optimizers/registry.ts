@@ -6,10 +6,12 @@ import { Registry } from '../registry.js';
 import { describe, isObject, readFields, readType, specError, type FieldContext } from '../spec-fields.js';
 import type { Precision } from '../tensor.js';
 import { adamOptimizer } from './adam.js';
+import { adamwOptimizer } from './adamw.js';
 import type { Optimizer, OptimizerEntry } from './optimizer.js';
+import { rmspropOptimizer } from './rmsprop.js';
 import { sgdOptimizer } from './sgd.js';
 
-const BUILT_IN_ENTRIES = [sgdOptimizer, adamOptimizer] as const;
+const BUILT_IN_ENTRIES = [sgdOptimizer, adamOptimizer, rmspropOptimizer, adamwOptimizer] as const;
 
 /** A complete optimizer config, every default filled in (what a job or checkpoint records). */
 export type ResolvedOptimizerConfig = ReturnType<(typeof BUILT_IN_ENTRIES)[number]['resolve']>;

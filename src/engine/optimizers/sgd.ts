@@ -40,10 +40,15 @@ export class Sgd implements Optimizer {
   /** One per parameter, allocated by the first update with momentum. */
   private buffers: Float[] | null = null;
 
-  constructor(readonly config: Required<SgdConfig>, private readonly precision: Precision) {}
+  learningRate: number;
+
+  constructor(readonly config: Required<SgdConfig>, private readonly precision: Precision) {
+    this.learningRate = config.learningRate;
+  }
 
   step(params: readonly Parameter[]): void {
-    const { learningRate: lr, momentum, nesterov, weightDecay: wd } = this.config;
+    const { momentum, nesterov, weightDecay: wd } = this.config;
+    const lr = this.learningRate;
     this.t++;
     if (momentum === 0) {
       for (const { value: p, grad: g } of params) {

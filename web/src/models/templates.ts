@@ -67,6 +67,8 @@ export const LAYER_STARTERS: Record<string, Record<string, unknown>> = {
   flatten: { type: 'flatten' },
   dropout: { type: 'dropout', rate: 0.2 },
   activation: { type: 'activation', activation: 'relu' },
+  batchNorm: { type: 'batchNorm' },
+  normalize: { type: 'normalize' },
 };
 
 export const LOSSES = ['categoricalCrossentropy', 'binaryCrossentropy', 'mse'];

@@ -85,7 +85,10 @@ export function JobPage({ jobId }: { jobId: string }) {
   };
   const cancel = act(async () => setJob(await api.post<Job>(`/v1/jobs/${job.id}/cancel`)));
   const resume = act(async () => {
-    const next = await api.post<Job>('/v1/jobs', { modelId: job.modelId, datasetId: job.datasetId, ...job.config, resumeFrom: newest.id });
+    // Without optimizer and lrSchedule: the API takes this job's, and the schedule continues from the
+    // checkpoint (sending them would restart it from the base rate, as API.md says).
+    const { optimizer: _optimizer, lrSchedule: _lrSchedule, ...config } = job.config;
+    const next = await api.post<Job>('/v1/jobs', { modelId: job.modelId, datasetId: job.datasetId, ...config, resumeFrom: newest.id });
     navigate(`jobs/${next.id}`);
   });
   const lastRate = [...job.history].reverse().find((e) => typeof e.learningRate === 'number')?.learningRate;

@@ -9,6 +9,7 @@ import { JobProgressLine } from '../components/job-progress.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatNumber, formatTime, shortId, sizeOf } from '../format.js';
 import { navigate, useLoad } from '../hooks.js';
+import { clipGradNormField, lrScheduleField, OPTIMIZER_RATES, SCHEDULE_CHOICES, SCHEDULE_PARAMETER, type OptimizerChoice, type ScheduleChoice } from '../jobs/training-options.js';
 
 export function JobsView() {
   const { data: jobs, error } = useLoad(() => listAll<Job>('/v1/jobs'), [], 1500);
@@ -55,8 +56,19 @@ function NewJob({ models, datasets }: { models: Model[]; datasets: Dataset[] }) 
   const [datasetId, setDatasetId] = useState('');
   const [epochs, setEpochs] = useState('20');
   const [batchSize, setBatchSize] = useState('32');
-  const [optimizer, setOptimizer] = useState('adam');
+  const [optimizer, setOptimizer] = useState<OptimizerChoice>('adam');
   const [learningRate, setLearningRate] = useState('0.001');
+  const [schedule, setSchedule] = useState<ScheduleChoice>('none');
+  const [scheduleParameter, setScheduleParameter] = useState('');
+  const [clipGradNorm, setClipGradNorm] = useState('');
+  const chooseOptimizer = (choice: OptimizerChoice) => {
+    setOptimizer(choice);
+    setLearningRate(String(OPTIMIZER_RATES[choice]));
+  };
+  const chooseSchedule = (choice: ScheduleChoice) => {
+    setSchedule(choice);
+    setScheduleParameter(choice === 'none' ? '' : SCHEDULE_PARAMETER[choice].initial(Number(epochs)));
+  };
   const [validationSplit, setValidationSplit] = useState('0.2');
   const [checkpointEvery, setCheckpointEvery] = useState('1');
   const [error, setError] = useState<Error | null>(null);
@@ -72,6 +84,8 @@ function NewJob({ models, datasets }: { models: Model[]; datasets: Dataset[] }) 
         epochs: Number(epochs),
         batchSize: Number(batchSize),
         optimizer: { type: optimizer, learningRate: Number(learningRate) },
+        lrSchedule: lrScheduleField(schedule, scheduleParameter),
+        clipGradNorm: clipGradNormField(clipGradNorm),
         validationSplit: Number(validationSplit),
         checkpointEvery: Number(checkpointEvery),
       });
@@ -98,14 +112,22 @@ function NewJob({ models, datasets }: { models: Model[]; datasets: Dataset[] }) 
         <label>Batch size <input type="number" min={1} value={batchSize} onInput={(e) => setBatchSize(e.currentTarget.value)} /></label>
       </div>
       <div class="form-row">
-        <label>Optimizer <select value={optimizer} onChange={(e) => setOptimizer(e.currentTarget.value)}>
-          <option value="adam">adam</option>
-          <option value="sgd">sgd</option>
+        <label>Optimizer <select value={optimizer} onChange={(e) => chooseOptimizer(e.currentTarget.value as OptimizerChoice)}>
+          {Object.keys(OPTIMIZER_RATES).map((name) => <option key={name} value={name}>{name}</option>)}
         </select></label>
         <label>Learning rate <input type="number" step="any" min={0} value={learningRate} onInput={(e) => setLearningRate(e.currentTarget.value)} /></label>
         <label>Validation split <input type="number" step="any" min={0} max={0.9} value={validationSplit} onInput={(e) => setValidationSplit(e.currentTarget.value)} /></label>
         <label>Checkpoint every (epochs) <input type="number" min={1} value={checkpointEvery} onInput={(e) => setCheckpointEvery(e.currentTarget.value)} /></label>
         <button type="submit" disabled={!chosenDataset}>Start training</button>
+      </div>
+      <div class="form-row">
+        <label>Rate schedule <select value={schedule} onChange={(e) => chooseSchedule(e.currentTarget.value as ScheduleChoice)}>
+          {SCHEDULE_CHOICES.map((name) => <option key={name} value={name}>{name}</option>)}
+        </select></label>
+        {schedule !== 'none' && (
+          <label>{SCHEDULE_PARAMETER[schedule].label} <input type="number" step="any" min={0} value={scheduleParameter} onInput={(e) => setScheduleParameter(e.currentTarget.value)} /></label>
+        )}
+        <label>Clip gradient norm <input type="number" step="any" min={0} placeholder="none" value={clipGradNorm} onInput={(e) => setClipGradNorm(e.currentTarget.value)} /></label>
       </div>
       {model && fitting.length === 0 && <p class="field-error">No dataset has the {sizeOf(model.spec.input)} values per sample this model takes.</p>}
       <ErrorMessage error={error} />

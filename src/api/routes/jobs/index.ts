@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { checkBatchActivationMemory, validateOptimizerConfig, validateSpec } from '../../../engine/index.js';
+import { checkBatchActivationMemory, validateLrSchedule, validateOptimizerConfig, validateSpec, type LrScheduleConfig } from '../../../engine/index.js';
 import { AppError, conflict, notFound, toHttpError, validationError } from '../../../errors.js';
 import type { CheckpointRecord, ModelRecord } from '../../../storage/index.js';
 import { isTerminal, type JobConfig, type JobRecord } from '../../../storage/job-record.js';
@@ -28,6 +28,8 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
 
   app.post('/jobs', { schema: { body: createJobBody, headers: idempotencyHeaders } }, async (request, reply) => {
     const config = await checkJob(request.body, deps);
+    // A resumed job that sends its own optimizer or schedule starts the schedule afresh (API.md).
+    const restartSchedule = request.body.resumeFrom !== null && (request.body.optimizer !== undefined || request.body.lrSchedule !== undefined);
     const { modelId, datasetId } = request.body;
     const idempotencyKey = request.headers['idempotency-key'] ?? null;
     const client = clientKey(request, deps.config.apiKeys.length > 0);
@@ -35,7 +37,7 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
     // (within this process; across API processes the cap may be overshot by a few).
     const { job, created } = await perClient.run(client, async () => {
       await assertUnderJobCap(deps, client, idempotencyKey);
-      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client, requestDigest: digestOf(request.body) });
+      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client, restartSchedule, requestDigest: digestOf(request.body) });
     });
     if (created) {
       try {
@@ -105,17 +107,33 @@ async function checkJob(body: CreateJobBody, deps: AppDeps): Promise<JobConfig> 
     assertDatasetFits(model, await datasets.get(body.validationDatasetId), '/validationDatasetId');
   }
   const resumed = body.resumeFrom === null ? null : await checkpoints.get(body.resumeFrom, model.id);
-  // Resuming keeps the optimizer (and so its state) unless the request names another.
-  const previous = resumed?.jobId ? (await deps.jobs.get(resumed.jobId))?.config.optimizer : undefined;
-  const optimizer = validateOptimizerConfig(body.optimizer ?? previous ?? DEFAULT_OPTIMIZER);
-  if (resumed) await assertResumable(resumed, model, deps, { seed: body.seed, optimizer, limits: engineLimits });
-  const { modelId: _m, datasetId: _d, earlyStopping, ...config } = body;
+  // Resuming keeps the optimizer (and so its state) and the schedule unless the request names others.
+  const previous = resumed?.jobId ? (await deps.jobs.get(resumed.jobId))?.config : undefined;
+  const optimizer = validateOptimizerConfig(body.optimizer ?? previous?.optimizer ?? DEFAULT_OPTIMIZER);
+  const { modelId: _m, datasetId: _d, earlyStopping, lrSchedule: rawSchedule, ...config } = body;
   const hasValidation = body.validationDatasetId !== null || body.validationSplit > 0;
+  const lrSchedule = checkSchedule(rawSchedule === undefined ? (previous?.lrSchedule ?? null) : rawSchedule, hasValidation);
+  if (resumed) {
+    const restartSchedule = body.optimizer !== undefined || body.lrSchedule !== undefined;
+    await assertResumable(resumed, model, deps, { seed: body.seed, optimizer, lrSchedule, restartSchedule, limits: engineLimits });
+  }
   const monitor = earlyStopping?.monitor ?? (hasValidation ? 'valLoss' : 'loss');
   if (earlyStopping && !hasValidation && monitor.startsWith('val')) {
     throw new AppError(422, 'CONFIG_INVALID', `earlyStopping monitors ${monitor} but the job has no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validationSplit or validationDatasetId' }]);
   }
-  return { ...config, optimizer, earlyStopping: earlyStopping ? { ...earlyStopping, monitor } : null };
+  return { ...config, optimizer, lrSchedule, earlyStopping: earlyStopping ? { ...earlyStopping, monitor } : null };
+}
+
+/** The engine's reader fills the defaults; the monitor's depends on the job's validation data, known here. */
+function checkSchedule(raw: unknown, hasValidation: boolean): LrScheduleConfig | null {
+  if (raw === null) return null;
+  const schedule = validateLrSchedule(raw);
+  if (schedule.type !== 'reduceOnPlateau') return schedule;
+  const monitor = schedule.monitor ?? (hasValidation ? 'valLoss' : 'loss');
+  if (!hasValidation && monitor.startsWith('val')) {
+    throw new AppError(422, 'CONFIG_INVALID', `lrSchedule monitors ${monitor} but the job has no validation data`, [{ path: '/lrSchedule/monitor', message: 'needs validationSplit or validationDatasetId' }]);
+  }
+  return { ...schedule, monitor };
 }
 
 /**

@@ -3,11 +3,11 @@
 
 import type { JobRecord } from '../../../storage/job-record.js';
 
-type Bookkeeping = 'attempts' | 'idempotencyKey' | 'startEpoch' | 'updatedAt' | 'clientKey';
+type Bookkeeping = 'attempts' | 'idempotencyKey' | 'startEpoch' | 'updatedAt' | 'clientKey' | 'restartSchedule';
 
 export type JobResource = Omit<JobRecord, Bookkeeping>;
 
 export function toJobResource(record: JobRecord): JobResource {
-  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, ...resource } = record;
+  const { attempts: _a, idempotencyKey: _k, startEpoch: _s, updatedAt: _u, clientKey: _c, restartSchedule: _r, ...resource } = record;
   return resource;
 }

@@ -30,6 +30,13 @@ export const createJobBody = z.strictObject({
    * field). Omitted: the optimizer of the job that wrote `resumeFrom`, else Adam at 0.001.
    */
   optimizer: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Validated and defaulted by the engine, like the optimizer. Omitted: the schedule of the job that
+   * wrote `resumeFrom`, else none (null). Sent with `resumeFrom`, it starts afresh from the base rate.
+   */
+  lrSchedule: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** torch.nn.utils.clip_grad_norm_ over all trainable tensors; null: no clipping. */
+  clipGradNorm: finite.gt(0).nullable().default(null),
   validationSplit: fraction.default(0),
   validationDatasetId: id.nullable().default(null),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),

@@ -42,7 +42,7 @@ describe('jobs routes', () => {
     expect(job).toMatchObject({ modelId, datasetId, state: 'queued', history: [], checkpointIds: [], error: null, startedAt: null, finishedAt: null });
     expect(job.config).toEqual({
       epochs: 2, batchSize: 32, validationSplit: 0, validationDatasetId: null, seed: 42, shuffle: true,
-      earlyStopping: null, checkpointEvery: 1, resumeFrom: null,
+      earlyStopping: null, checkpointEvery: 1, resumeFrom: null, lrSchedule: null, clipGradNorm: null,
       optimizer: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
     });
     expect(job.progress).toEqual({ epoch: 0, epochs: 2, step: 0, steps: 0, fraction: 0, samplesPerSecond: null, etaSeconds: null });
@@ -68,6 +68,52 @@ describe('jobs routes', () => {
     expect(resumed.json().config.optimizer).toEqual(sgd);
     const changed = await submit({ epochs: 1, resumeFrom: done.checkpointIds.at(-1), optimizer: { type: 'adam', learningRate: 0.01 } });
     expect(changed.json().config.optimizer).toMatchObject({ type: 'adam', learningRate: 0.01 });
+  });
+
+  it('rmsprop, adamw, lrSchedule and clipGradNorm: defaults filled in, and history gives each epoch\'s learningRate', async () => {
+    const res = await submit({ epochs: 3, optimizer: { type: 'adamw', learningRate: 0.01 }, lrSchedule: { type: 'exponential', gamma: 0.5 }, clipGradNorm: 1 });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().config).toMatchObject({
+      optimizer: { type: 'adamw', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 },
+      lrSchedule: { type: 'exponential', gamma: 0.5 }, clipGradNorm: 1,
+    });
+    const done = await waitFor(() => getJob(res.json().id), (j) => j.state === 'succeeded');
+    expect(done.history.map((h: { learningRate: number }) => h.learningRate)).toEqual([0.01, 0.005, 0.0025]);
+    const rmsprop = (await submit({ optimizer: { type: 'rmsprop', centered: true }, lrSchedule: { type: 'reduceOnPlateau' } })).json();
+    expect(rmsprop.config.optimizer).toEqual({ type: 'rmsprop', learningRate: 0.01, alpha: 0.99, epsilon: 1e-8, momentum: 0, centered: true, weightDecay: 0 });
+    expect(rmsprop.config.lrSchedule).toEqual({ type: 'reduceOnPlateau', monitor: 'loss', factor: 0.1, patience: 10, minLr: 0 });
+    const withValidation = (await submit({ validationSplit: 0.25, lrSchedule: { type: 'reduceOnPlateau', patience: 2 } })).json();
+    expect(withValidation.config.lrSchedule).toEqual({ type: 'reduceOnPlateau', monitor: 'valLoss', factor: 0.1, patience: 2, minLr: 0 });
+  });
+
+  it('a resume continues the schedule of the job that wrote the checkpoint; one that sends its own schedule or optimizer restarts it from the base rate', async () => {
+    const lrSchedule = { type: 'step', stepSize: 1, gamma: 0.5 };
+    const first = (await submit({ epochs: 2, optimizer: { type: 'sgd', learningRate: 0.1 }, lrSchedule })).json();
+    const done = await waitFor(() => getJob(first.id), (j) => j.state === 'succeeded');
+    expect(done.history.map((h: { learningRate: number }) => h.learningRate)).toEqual([0.1, 0.05]);
+    const resumeFrom = done.checkpointIds.at(-1);
+    const rates = async (body: Record<string, unknown>) => {
+      const res = await submit({ epochs: 1, resumeFrom, ...body });
+      expect(res.statusCode).toBe(202);
+      const job = await waitFor(() => getJob(res.json().id), (j) => j.state === 'succeeded');
+      return { config: job.config, rates: job.history.map((h: { epoch: number; learningRate: number }) => [h.epoch, h.learningRate]) };
+    };
+    const continued = await rates({});
+    expect(continued.config.lrSchedule).toEqual(lrSchedule);
+    expect(continued.rates).toEqual([[3, 0.025]]);
+    expect((await rates({ lrSchedule })).rates).toEqual([[3, 0.1]]);
+    expect((await rates({ optimizer: { type: 'sgd', learningRate: 0.2 } })).rates).toEqual([[3, 0.2]]);
+    const without = await rates({ lrSchedule: null });
+    expect(without.config.lrSchedule).toBeNull();
+    expect(without.rates).toEqual([[3, 0.1]]);
+  });
+
+  it('clipGradNorm must be a positive number: 400 naming /clipGradNorm', async () => {
+    for (const clipGradNorm of [0, -1, 'big']) {
+      const res = await submit({ clipGradNorm });
+      expectError(res.json(), 400, 'VALIDATION_ERROR', res.statusCode);
+      expect(JSON.stringify(res.json().error.details)).toContain('/clipGradNorm');
+    }
   });
 
   it('returns the same job for the same Idempotency-Key', async () => {
@@ -114,7 +160,11 @@ describe('jobs routes', () => {
   it('422 CONFIG_INVALID for impossible optimizer or early-stopping settings', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ optimizer: { type: 'adam', learningRate: -1 } }, '/optimizer/learningRate'],
-      [{ optimizer: { type: 'rmsprop', learningRate: 0.1 } }, '/optimizer/type'],
+      [{ optimizer: { type: 'lbfgs', learningRate: 0.1 } }, '/optimizer/type'],
+      [{ optimizer: { type: 'rmsprop', alpha: 1 } }, '/optimizer/alpha'],
+      [{ lrSchedule: { type: 'step' } }, '/lrSchedule/stepSize'],
+      [{ lrSchedule: { type: 'cosine', tMax: 5, etaMax: 1 } }, '/lrSchedule/etaMax'],
+      [{ lrSchedule: { type: 'reduceOnPlateau', monitor: 'valAccuracy' } }, '/lrSchedule/monitor'],
       [{ optimizer: { type: 'sgd', learningRate: 0.1, nesterov: true } }, '/optimizer/nesterov'],
       [{ earlyStopping: { monitor: 'valLoss', patience: 2 } }, '/earlyStopping/monitor'],
     ];
