@@ -32,6 +32,10 @@ const schema = z.object({
   /** Dataset uploads (JSON, CSV, NPY): big enough for MNIST's 60000x784 float32 inputs. */
   DATASET_BODY_LIMIT_BYTES: int(1024, 256 * MiB),
   PREDICT_MAX_INSTANCES: int(1, 1024),
+  /** Activations one predict or evaluate task may hold in its thread: the engine's chunks are sized to fit. */
+  PREDICT_MAX_ACTIVATION_BYTES: int(1, 128 * MiB),
+  /** Inputs plus outputs of one predict request (instances x (input + output values) x 4 bytes); more: 413. */
+  PREDICT_MAX_BATCH_BYTES: int(1024, 64 * MiB),
   PREDICT_THREADS: int(1, defaultPredictThreads),
   /** Tasks waiting for a predict thread before requests get 503 + Retry-After. */
   PREDICT_QUEUE_LIMIT: int(1, 64),
@@ -113,6 +117,7 @@ export interface Config {
   bodyLimitBytes: number;
   datasetBodyLimitBytes: number;
   predictMaxInstances: number;
+  predictLimits: { maxActivationBytes: number; maxBatchBytes: number };
   predictThreads: number;
   predictQueueLimit: number;
   modelCacheBytes: number;
@@ -165,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     datasetBodyLimitBytes: raw.DATASET_BODY_LIMIT_BYTES,
     predictMaxInstances: raw.PREDICT_MAX_INSTANCES,
+    predictLimits: { maxActivationBytes: raw.PREDICT_MAX_ACTIVATION_BYTES, maxBatchBytes: raw.PREDICT_MAX_BATCH_BYTES },
     predictThreads: raw.PREDICT_THREADS,
     predictQueueLimit: raw.PREDICT_QUEUE_LIMIT,
     modelCacheBytes: raw.MODEL_CACHE_BYTES,

@@ -28,7 +28,7 @@ export async function createServices(config: Config, log?: Pick<FastifyBaseLogge
   await sweeps.init();
   const metrics = createMetrics();
   registerJobMetrics(metrics, jobs);
-  const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries });
+  const pool = new PredictPool({ threads: config.predictThreads, queueLimit: config.predictQueueLimit, modelCacheEntries: config.modelCacheEntries, activationBudgetBytes: config.predictLimits.maxActivationBytes });
   // Serving reads models, checkpoints and labels from memory, kept current by the stores' change feed
   // (and, distributed, by the other processes' changes through Redis).
   let relay: ChangeRelay | null = null;

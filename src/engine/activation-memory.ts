@@ -27,6 +27,15 @@ export function checkBatchActivationMemory(bytesPerSample: number, batchSize: nu
   ]);
 }
 
+/**
+ * Samples per forward pass at inference so that their activations stay within `budgetBytes`: at
+ * least 1 (a single sample is bounded by the per-sample cap at model creation), at most `largest`.
+ * Predict and evaluate hold one chunk's buffers at a time, so this is what bounds their memory.
+ */
+export function inferenceChunkSize(bytesPerSample: number, budgetBytes: number, largest = 256): number {
+  return Math.max(1, Math.min(largest, Math.floor(budgetBytes / Math.max(1, bytesPerSample))));
+}
+
 /** 512 B, 3.5 KiB, 64 MiB: binary units, one decimal below 10. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

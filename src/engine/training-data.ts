@@ -2,7 +2,7 @@
 // shuffled samples into reusable batch buffers.
 
 import { allocate } from './allocate.js';
-import { EngineError } from './errors.js';
+import { checkDataFits, describeData, modelInterface, validationCount } from './data-check.js';
 import type { TrainingData } from './fit.js';
 import type { BatchTargets } from './losses.js';
 import type { Model } from './model.js';
@@ -17,41 +17,16 @@ export interface PreparedData {
   values: Float32Array | null;
 }
 
-function mismatch(message: string): EngineError {
-  return new EngineError('SHAPE_MISMATCH', message, [{ path: '/data', message }]);
-}
-
 export function prepareData(model: Model, data: TrainingData, what = 'data'): PreparedData {
+  const reads = checkDataFits(modelInterface(model.summary, model.spec.loss), describeData(data), what);
   const { inputs, count } = data;
-  const width = model.outputSize;
-  if (!Number.isInteger(count) || count < 1) throw mismatch(`${what}: count must be a positive integer, received ${count}`);
-  if (inputs.length !== count * model.inputSize) {
-    throw mismatch(`${what}: ${inputs.length} input values do not make ${count} samples of ${model.inputSize} (the model's input ${model.summary.inputShape.join('x')})`);
-  }
-  if (data.targets) {
-    if (data.targets.length !== count * width) throw mismatch(`${what}: ${data.targets.length} target values do not make ${count} rows of the model's ${width} outputs`);
-    return { inputs, count, labels: null, values: data.targets };
-  }
-  if (!data.labels) throw mismatch(`${what}: needs labels or targets`);
-  if (data.labels.length !== count) throw mismatch(`${what}: ${data.labels.length} labels for ${count} samples`);
-  const loss = model.spec.loss;
-  if (loss === 'categoricalCrossentropy') {
-    const bad = data.labels.findIndex((l) => l < 0 || l >= width);
-    if (bad >= 0) throw mismatch(`${what}: label ${data.labels[bad]} (sample ${bad}) is outside the model's ${width} classes`);
-    return { inputs, count, labels: data.labels, values: null };
-  }
-  if (width !== 1) throw mismatch(`${what}: class labels need a softmax output with categoricalCrossentropy or a single output; this model has ${width} outputs with ${loss}`);
-  const bad = loss === 'binaryCrossentropy' ? data.labels.findIndex((l) => l !== 0 && l !== 1) : -1;
-  if (bad >= 0) throw mismatch(`${what}: binaryCrossentropy needs labels 0 or 1, sample ${bad} has ${data.labels[bad]}`);
-  return { inputs, count, labels: null, values: Float32Array.from(data.labels) };
+  if (reads === 'labels') return { inputs, count, labels: data.labels!, values: null };
+  return { inputs, count, labels: null, values: data.targets ?? Float32Array.from(data.labels!) };
 }
 
 /** A deterministic split: the seed alone decides which samples validate. */
 export function splitValidation(data: PreparedData, fraction: number, seed: number): [PreparedData, PreparedData] {
-  const valCount = Math.round(data.count * fraction);
-  if (valCount < 1 || valCount >= data.count) {
-    throw new EngineError('CONFIG_INVALID', `validationSplit ${fraction} of ${data.count} samples leaves no training or no validation data`, [{ path: '/validationSplit', message: 'too small or too large for the dataset' }]);
-  }
+  const valCount = validationCount(data.count, fraction);
   const order = Int32Array.from({ length: data.count }, (_, i) => i);
   new Rng(seed, 'validation-split').shuffle(order);
   return [subset(data, order.subarray(valCount)), subset(data, order.subarray(0, valCount))];

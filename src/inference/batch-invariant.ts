@@ -9,7 +9,10 @@ import type { Model } from '../engine/index.js';
 /** Model.predict's default chunk. */
 const CHUNK = 256;
 
-/** `count` rows of outputs for `count` rows of inputs, each row's values independent of the others. */
-export function predictRows(model: Model, inputs: Float32Array, count: number): Float32Array {
-  return model.predict(inputs, count, CHUNK);
+/**
+ * `count` rows of outputs for `count` rows of inputs, each row's values independent of the others
+ * (and of `chunk`, the rows per engine call, which bounds the activations held at once).
+ */
+export function predictRows(model: Model, inputs: Float32Array, count: number, chunk = CHUNK): Float32Array {
+  return model.predict(inputs, count, chunk);
 }

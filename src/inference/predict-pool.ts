@@ -12,6 +12,8 @@ export interface PredictPoolOptions {
   threads: number;
   queueLimit: number;
   modelCacheEntries: number;
+  /** PREDICT_MAX_ACTIVATION_BYTES: each task's activation budget; chunks are sized from it. */
+  activationBudgetBytes?: number;
 }
 
 export class PredictPool {
@@ -58,7 +60,7 @@ export class PredictPool {
       maxThreads: this.options.threads,
       maxQueue: this.options.queueLimit,
       idleTimeout: 60_000,
-      workerData: { modelCacheEntries: this.options.modelCacheEntries },
+      workerData: { modelCacheEntries: this.options.modelCacheEntries, activationBudgetBytes: this.options.activationBudgetBytes },
     });
     return this.pool;
   }

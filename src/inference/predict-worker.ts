@@ -3,11 +3,14 @@
 // API's event loop.
 
 import { workerData } from 'node:worker_threads';
-import { evaluate, isEngineError, Model } from '../engine/index.js';
+import { evaluate, inferenceChunkSize, isEngineError, Model } from '../engine/index.js';
 import { predictRows } from './batch-invariant.js';
 import type { InferenceTask, TaskResult } from './tasks.js';
 
-const maxModels: number = (workerData as { modelCacheEntries?: number } | undefined)?.modelCacheEntries ?? 8;
+const options = (workerData ?? {}) as { modelCacheEntries?: number; activationBudgetBytes?: number };
+const maxModels = options.modelCacheEntries ?? 8;
+/** PREDICT_MAX_ACTIVATION_BYTES: the activations one predict or evaluate may hold (chunks are sized to fit). */
+const activationBudget = options.activationBudgetBytes ?? 128 * 1024 * 1024;
 const models = new Map<string, Model>();
 const NO_LIMITS = { maxParams: Number.MAX_SAFE_INTEGER, maxActivationBytesPerSample: Number.MAX_SAFE_INTEGER };
 
@@ -27,12 +30,13 @@ function modelFor(task: InferenceTask): Model {
 export default function run(task: InferenceTask): TaskResult {
   try {
     const model = modelFor(task);
+    const chunk = inferenceChunkSize(model.activationBytesPerSample, activationBudget);
     if (task.op === 'predict') {
-      const outputs = predictRows(model, task.inputs, task.count);
+      const outputs = predictRows(model, task.inputs, task.count, chunk);
       return { ok: true, op: 'predict', value: { outputs, outputSize: model.outputSize, outputActivation: model.outputActivation } };
     }
     const data = { inputs: task.inputs, count: task.count, labels: task.labels ?? undefined, targets: task.targets ?? undefined };
-    return { ok: true, op: 'evaluate', value: evaluate(model, data) };
+    return { ok: true, op: 'evaluate', value: evaluate(model, data, chunk) };
   } catch (err) {
     if (isEngineError(err)) return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
     return { ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), details: [] } };

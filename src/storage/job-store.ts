@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { conflict } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { isUuid, newId } from './ids.js';
 import { initialProgress, isTerminal, type JobConfig, type JobRecord, type JobState } from './job-record.js';
@@ -26,6 +27,14 @@ export interface NewJob {
   clientKey?: string | null;
   restartSchedule?: boolean;
   trial?: TrialGate | null;
+  /** A digest of the request that made the job: a replay of the key with another request is refused. */
+  requestDigest?: string;
+}
+
+/** An idempotency-key claim file: the job it made and the digest of the request that made it. */
+interface KeyClaim {
+  jobId: string;
+  requestDigest?: string;
 }
 
 export class JobStore {
@@ -71,9 +80,15 @@ export class JobStore {
       trial: input.trial ?? null,
     };
     if (input.idempotencyKey != null) {
-      const winner = await this.claimKey(input.idempotencyKey, job.id);
-      if (winner !== job.id) {
-        const existing = await this.waitForJob(winner);
+      const winner = await this.claimKey(job.clientKey ?? null, input.idempotencyKey, { jobId: job.id, requestDigest: input.requestDigest });
+      if (winner.jobId !== job.id) {
+        // Claims written before digests were kept have none: those replay as before.
+        if (winner.requestDigest !== undefined && winner.requestDigest !== input.requestDigest) {
+          throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used by this client for a different request', [
+            { path: '/headers/idempotency-key', message: 'already used with a different body; use a new key for a new job' },
+          ]);
+        }
+        const existing = await this.waitForJob(winner.jobId);
         return { job: existing, created: false };
       }
     }
@@ -101,15 +116,15 @@ export class JobStore {
     return next;
   }
 
-  /** The job an idempotency key was claimed for, if any (a replayed request gets it back). */
-  async byIdempotencyKey(key: string): Promise<JobRecord | null> {
-    const claim = await readJson<{ jobId: string }>(this.keyPath(key));
+  /** The job this client claimed an idempotency key for, if any (a replayed request gets it back). */
+  async byIdempotencyKey(clientKey: string | null, key: string): Promise<JobRecord | null> {
+    const claim = await readJson<KeyClaim>(this.keyPath(clientKey, key));
     return claim ? this.waitForJob(claim.jobId).catch(() => null) : null;
   }
 
   /** Forgets a job that was never accepted (its enqueue failed), releasing its idempotency key. */
   async remove(job: JobRecord): Promise<void> {
-    if (job.idempotencyKey !== null) await rm(this.keyPath(job.idempotencyKey), { force: true });
+    if (job.idempotencyKey !== null) await rm(this.keyPath(job.clientKey ?? null, job.idempotencyKey), { force: true });
     await rm(this.path(job.id), { force: true });
   }
 
@@ -152,21 +167,26 @@ export class JobStore {
     return join(this.dir, `${id}.json`);
   }
 
-  private keyPath(key: string): string {
-    return join(this.keysDir, `${sha256(Buffer.from(key))}.json`);
+  /**
+   * A key is scoped to its client (another API key's same string is another claim). Claims made
+   * without a client (no keys configured and no IP known, i.e. tests) keep the old unscoped name.
+   */
+  private keyPath(clientKey: string | null, key: string): string {
+    const scoped = clientKey === null ? key : `${clientKey}\n${key}`;
+    return join(this.keysDir, `${sha256(Buffer.from(scoped))}.json`);
   }
 
-  /** Publishes the claim with link(), which fails when the name exists: an atomic first-wins. */
-  private async claimKey(key: string, jobId: string): Promise<string> {
-    const target = this.keyPath(key);
+  /** Publishes the claim with link(), which fails when the name exists: an atomic first-wins. Returns the winning claim. */
+  private async claimKey(clientKey: string | null, key: string, claim: KeyClaim): Promise<KeyClaim> {
+    const target = this.keyPath(clientKey, key);
     const temp = join(this.keysDir, `.tmp-${randomUUID()}`);
-    await writeFileAtomic(temp, JSON.stringify({ jobId }));
+    await writeFileAtomic(temp, JSON.stringify(claim));
     try {
       await link(temp, target);
-      return jobId;
+      return claim;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return ((await readJson<{ jobId: string }>(target)) as { jobId: string }).jobId;
+      return (await readJson<KeyClaim>(target)) as KeyClaim;
     } finally {
       await rm(temp, { force: true });
     }

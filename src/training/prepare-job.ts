@@ -1,7 +1,7 @@
 // Everything a run needs before fit: the model, the data (and validation data), and a Trainer built
 // fresh, from `resumeFrom`, or from the job's own last checkpoint after a crash or restart.
 
-import { Trainer, type FitConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
+import { Trainer, type FitConfig, type LrScheduleConfig, type ModelLimits, type TrainingData } from '../engine/index.js';
 import { isAppError } from '../errors.js';
 import type { JobRecord } from '../storage/job-record.js';
 import type { CheckpointRecord, DatasetTensors, ModelRecord, Storage } from '../storage/index.js';
@@ -57,14 +57,28 @@ async function buildTrainer(
   }
   if (job.config.resumeFrom) {
     const record = await storage.checkpoints.get(job.config.resumeFrom, job.modelId);
-    const state = await storage.checkpoints.readState(record.id);
-    // The schedule continues from the checkpoint unless this job sent its own optimizer or schedule.
-    const trainer = state
-      ? Trainer.fromCheckpoint(state, { optimizer, lrSchedule, restartSchedule: job.restartSchedule === true, limits })
-      : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, lrSchedule, limits });
-    return { trainer, resumedFrom: record };
+    const options = { seed, optimizer, lrSchedule, restartSchedule: job.restartSchedule === true, limits };
+    return { trainer: await resumeTrainer(record, model, storage, options), resumedFrom: record };
   }
   return { trainer: Trainer.create(model.spec, { seed, optimizer, lrSchedule, limits }), resumedFrom: null };
+}
+
+/**
+ * The trainer a `resumeFrom` checkpoint gives: its full training state, or its weights alone (an
+ * import). Both reads verify the sha256 (409 CHECKPOINT_CORRUPT) and the engine decodes the bytes
+ * (409 CHECKPOINT_INVALID). `POST /v1/jobs` calls this too, so a checkpoint the run could not resume
+ * from is refused at submission.
+ */
+export async function resumeTrainer(
+  record: CheckpointRecord, model: ModelRecord, storage: Storage,
+  options: { seed: number; optimizer: JobRecord['config']['optimizer']; lrSchedule: LrScheduleConfig | null; restartSchedule: boolean; limits: ModelLimits },
+): Promise<Trainer> {
+  const { seed, optimizer, lrSchedule, restartSchedule, limits } = options;
+  const state = await storage.checkpoints.readState(record.id);
+  // The schedule continues from the checkpoint unless this job sent its own optimizer or schedule.
+  return state
+    ? Trainer.fromCheckpoint(state, { optimizer, lrSchedule, restartSchedule, limits })
+    : Trainer.fromWeights(model.spec, await storage.checkpoints.readWeights(record.id), { seed, optimizer, lrSchedule, limits });
 }
 
 /** An own checkpoint that was removed or fails its checksum is skipped for the one before it. */

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, isAppError, toHttpError, type HttpError } from '../../errors.js';
+import { AppError, isAppError, notFound, toHttpError, type HttpError } from '../../errors.js';
 import { isEngineError } from '../../engine/index.js';
 import { invalidRequest, pointer } from '../schemas/common.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -42,7 +42,7 @@ function fromFastify(err: FastifyError): AppError | null {
     case 'FST_PROTO_VIOLATION': // a multipart field named __proto__
       return new AppError(400, 'INVALID_MULTIPART', `malformed multipart/form-data body: ${err.message}`);
     case 'FST_ERR_BAD_URL': // undecodable percent-encoding, and
-    case 'FST_ERR_MAX_PARAM_LENGTH': // ids no UUID could be: both are unknown ids (API.md)
+    case 'FST_ERR_MAX_PARAM_LENGTH': // ids no UUID could be: unknown ids (/v1 names the resource: unknownIdError)
       return new AppError(404, 'NOT_FOUND', `no resource at ${err.code === 'FST_ERR_BAD_URL' ? 'this malformed URL' : 'a path with so long a segment'}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
@@ -82,7 +82,34 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
  */
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header(REQUEST_ID_HEADER, request.id);
-  void sendError(request, reply, err);
+  const badId = err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void sendError(request, reply, badId ? unknownIdError(request.url, request.server.initialConfig.maxParamLength ?? 100) : err);
+}
+
+/** Path segments that name a collection, and the resource their next segment identifies. */
+const COLLECTIONS: Record<string, string> = { datasets: 'dataset', models: 'model', jobs: 'job', checkpoints: 'checkpoint', sweeps: 'sweep', labels: 'label' };
+
+/**
+ * A URL fastify could not route (undecodable percent-encoding, a segment over maxParamLength) holds
+ * an id no resource has: API.md answers that with the resource's own 404 (`JOB_NOT_FOUND`), so the
+ * first such segment after a collection name says which. Elsewhere it stays NOT_FOUND.
+ */
+export function unknownIdError(url: string, maxParamLength: number): AppError {
+  const segments = url.split('?')[0].split('/');
+  const bad = (segment: string): boolean => {
+    if (segment.length > maxParamLength) return true;
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const resource = COLLECTIONS[segments[i]];
+    if (resource && bad(segments[i + 1])) return notFound(resource, 'with this id');
+  }
+  return new AppError(404, 'NOT_FOUND', 'no resource at this malformed URL');
 }
 
 /** Statuses and codes of HTTP-level failures, seen before fastify has a request (fastify's `clientErrorHandler`). */

@@ -23,6 +23,8 @@ export interface DatasetDraft {
   labels: ArrayLike<number> | null;
   /** count x targetSize, row-major. */
   targets: Float32Array | null;
+  /** How many target rows the client sent (one number per sample counts as a row of one): never inferred from the value count. */
+  targetRows: number | null;
   classNames: string[] | null;
   /** JSON pointers of the parts in the client's request, for error details. */
   at: { inputs: string; labels: string; targets: string; classNames: string };
@@ -50,7 +52,8 @@ export async function assembleDataset(store: DatasetStore, draft: DatasetDraft):
     labels = Int32Array.from(draft.labels);
   }
   if (draft.targets) {
-    if (draft.targets.length === 0 || draft.targets.length % count !== 0) problem(draft.at.targets, `expected ${count} target rows of equal width`);
+    if (draft.targetRows !== count) problem(draft.at.targets, `expected ${count} targets (one number or one row per sample), received ${draft.targetRows ?? 0}`);
+    else if (draft.targets.length === 0 || draft.targets.length % count !== 0) problem(draft.at.targets, `expected ${count} target rows of equal width`);
     const bad = firstNonFinite(draft.targets);
     if (bad >= 0) problem(`${draft.at.targets}/${Math.floor(bad / Math.max(1, draft.targets.length / count))}`, 'targets must be finite numbers');
   }

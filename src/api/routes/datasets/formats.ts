@@ -1,47 +1,17 @@
-// The three upload formats turned into a DatasetDraft: JSON rows (nested or flat), CSV with a label
-// or target columns, and NPY arrays from a multipart upload. Validation shared by all three lives in
+// Upload formats turned into a DatasetDraft: CSV with a label or target columns, and NPY arrays from
+// a multipart upload (JSON: json-dataset.ts). Validation shared by all three lives in
 // assemble.ts; here only what is particular to each format.
 
 import { z } from 'zod';
 import type { Multipart } from '@fastify/multipart';
-import { validationError } from '../../../errors.js';
+import { AppError, validationError } from '../../../errors.js';
 import { invalid, parseOrThrow, resourceName } from '../../schemas/common.js';
-import { packRows } from '../../schemas/instances.js';
 import { classNamesSchema, inputShapeSchema, MAX_CLASSES, type DatasetDraft } from './assemble.js';
 import { parseCsv } from './csv.js';
 import { parseNpy, toFloat32 } from './npy.js';
 
-const JSON_AT = { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' };
-
-export const jsonDatasetBody = z.strictObject({
-  name: resourceName,
-  inputShape: inputShapeSchema,
-  inputs: z.array(z.unknown()).min(1),
-  labels: z.array(z.number()).optional(),
-  targets: z.array(z.union([z.number(), z.array(z.number()).min(1)])).optional(),
-  classNames: classNamesSchema.optional(),
-});
-
-export async function fromJson(body: unknown): Promise<DatasetDraft> {
-  const input = parseOrThrow(jsonDatasetBody, body);
-  return {
-    name: input.name,
-    inputShape: input.inputShape,
-    inputs: await packRows(input.inputs, input.inputShape, '/inputs'),
-    labels: input.labels ?? null,
-    targets: input.targets ? packTargets(input.targets) : null,
-    classNames: input.classNames ?? null,
-    at: JSON_AT,
-  };
-}
-
-/** Targets are one number per sample or rows of equal width. */
-function packTargets(rows: (number | number[])[]): Float32Array {
-  const width = Array.isArray(rows[0]) ? rows[0].length : 1;
-  const bad = rows.findIndex((r) => (Array.isArray(r) ? r.length : 1) !== width || Array.isArray(r) !== Array.isArray(rows[0]));
-  if (bad >= 0) invalid([{ path: `/targets/${bad}`, message: `expected ${Array.isArray(rows[0]) ? `a row of ${width} numbers` : 'a number'} like targets[0]` }]);
-  return Float32Array.from(rows.flat());
-}
+/** A decimal number as CSV writers print them: sign, digits with an optional point, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export const csvQuery = z.object({
   name: resourceName,
@@ -73,7 +43,8 @@ export function fromCsv(text: string, query: unknown): DatasetDraft {
     const out = new Float32Array(rows.length * cols.length);
     rows.forEach((row, r) =>
       cols.forEach((c, k) => {
-        const value = row[c].trim() === '' ? NaN : Number(row[c]);
+        // Decimal only: Number() would also read 0x10, 0b11 and 0o7, which no CSV writer means as numbers.
+        const value = DECIMAL.test(row[c].trim()) ? Number(row[c]) : NaN;
         if (!Number.isFinite(value)) invalid([{ path: `/csv/${r}/${header[c]}`, message: `not a finite number: ${JSON.stringify(row[c])}` }]);
         out[r * cols.length + k] = value;
       }),
@@ -88,6 +59,7 @@ export function fromCsv(text: string, query: unknown): DatasetDraft {
     inputs: numbers(featureAt),
     labels,
     targets: targetAt.length ? numbers(targetAt) : null,
+    targetRows: targetAt.length ? rows.length : null,
     classNames,
     at: { inputs: '/csv', labels: `/csv/${q.labelColumn ?? ''}`, targets: `/csv/${q.targetColumns ?? ''}`, classNames: '/query/classNames' },
   };
@@ -106,16 +78,36 @@ function csvLabels(cells: string[], given: string[] | null): { labels: number[];
 const NPY_FIELDS = ['name', 'classNames'];
 const NPY_FILES = ['inputs', 'labels', 'targets'];
 
-export async function fromMultipart(parts: AsyncIterableIterator<Multipart>): Promise<DatasetDraft> {
+/**
+ * `limitBytes` (DATASET_BODY_LIMIT_BYTES) bounds the whole request: busboy's own limits are per part,
+ * so the bytes of every file and field are counted together as they stream in, and the upload
+ * stops with a 413 the moment the sum passes it.
+ */
+export async function fromMultipart(parts: AsyncIterableIterator<Multipart>, limitBytes: number): Promise<DatasetDraft> {
   const fields: Record<string, string> = {};
   const files: Record<string, Buffer> = {};
+  let total = 0;
+  const count = (bytes: number) => {
+    total += bytes;
+    if (total > limitBytes) throw payloadTooLarge(limitBytes);
+  };
   for await (const part of parts) {
     const known = part.type === 'file' ? NPY_FILES : NPY_FIELDS;
     if (!known.includes(part.fieldname)) {
       throw validationError(`unexpected ${part.type} part "${part.fieldname}"`, [{ path: `/${part.fieldname}`, message: `expected files ${NPY_FILES.join(', ')} and fields ${NPY_FIELDS.join(', ')}` }]);
     }
-    if (part.type === 'file') files[part.fieldname] = await part.toBuffer();
-    else fields[part.fieldname] = String(part.value);
+    if (part.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file as AsyncIterable<Buffer>) {
+        count(chunk.length);
+        chunks.push(chunk);
+      }
+      if (part.file.truncated) throw payloadTooLarge(limitBytes);
+      files[part.fieldname] = Buffer.concat(chunks);
+    } else {
+      fields[part.fieldname] = String(part.value);
+      count(Buffer.byteLength(fields[part.fieldname]));
+    }
   }
   const name = parseOrThrow(resourceName, fields.name, '/name');
   if (!files.inputs) invalid([{ path: '/inputs', message: 'the inputs .npy file part is required' }]);
@@ -133,9 +125,14 @@ export async function fromMultipart(parts: AsyncIterableIterator<Multipart>): Pr
     inputs: toFloat32(inputs.values),
     labels,
     targets: targets ? toFloat32(targets.values) : null,
+    targetRows: targets ? targets.shape[0] : null,
     classNames: fields.classNames === undefined ? null : parseClassNames(fields.classNames),
     at: { inputs: '/inputs', labels: '/labels', targets: '/targets', classNames: '/classNames' },
   };
+}
+
+export function payloadTooLarge(limitBytes: number): AppError {
+  return new AppError(413, 'PAYLOAD_TOO_LARGE', `the upload is over DATASET_BODY_LIMIT_BYTES (${limitBytes} bytes in total)`);
 }
 
 function npyLabels(bytes: Buffer): ArrayLike<number> {

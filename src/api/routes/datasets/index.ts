@@ -8,7 +8,8 @@ import { AppError, conflict, isAppError, validationError } from '../../../errors
 import type { RouteOptions } from '../../deps.js';
 import { idParams, pageQuery } from '../../schemas/common.js';
 import { assembleDataset, type DatasetDraft } from './assemble.js';
-import { fromCsv, fromJson, fromMultipart } from './formats.js';
+import { fromCsv, fromMultipart, payloadTooLarge } from './formats.js';
+import { fromJsonBytes } from './json-dataset.js';
 import { datasetSamplesRoutes } from './samples.js';
 
 const csvText = new TextDecoder('utf-8', { fatal: true });
@@ -26,8 +27,12 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
     }
   });
 
+  // JSON datasets are scanned from the raw bytes (json-dataset.ts), never JSON.parse'd whole.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
+
   app.post('/datasets', { bodyLimit: limit }, async (request, reply) => {
-    const record = await assembleDataset(deps.storage.datasets, await draftFrom(request));
+    const record = await assembleDataset(deps.storage.datasets, await draftFrom(request, limit));
     return reply.code(201).header('location', `/v1/datasets/${record.id}`).send(record);
   });
 
@@ -46,11 +51,15 @@ export async function datasetsRoutes(scope: FastifyInstance, { deps }: RouteOpti
   });
 }
 
-async function draftFrom(request: FastifyRequest): Promise<DatasetDraft> {
-  if (request.isMultipart()) return fromMultipart(request.parts()).catch(asClientError);
+async function draftFrom(request: FastifyRequest, limit: number): Promise<DatasetDraft> {
+  if (request.isMultipart()) {
+    // A declared length over the limit is refused before a byte is read; a chunked body is counted as it streams.
+    if (Number(request.headers['content-length'] ?? 0) > limit) throw payloadTooLarge(limit);
+    return fromMultipart(request.parts(), limit).catch(asClientError);
+  }
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'text/csv') return fromCsv(request.body as string, request.query);
-  if (type === 'application/json') return fromJson(request.body);
+  if (type === 'application/json') return fromJsonBytes(request.body as Buffer);
   throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `datasets are uploaded as application/json, text/csv or multipart/form-data, not ${type || 'nothing'}`);
 }
 

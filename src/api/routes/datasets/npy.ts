@@ -1,9 +1,10 @@
-// A reader for numpy's `.npy` format (versions 1-3): header dict with descr, fortran_order and shape,
-// then the raw array. Any numeric dtype of either byte order is read; a malformed file is a 400
+// A reader for numpy's `.npy` format (versions 1-3): header dict with descr, fortran_order and shape
+// (npy-header.ts, a strict Python-literal parser), then the raw array. Any numeric dtype of either byte order is read; a malformed file is a 400
 // naming the part. We never unpickle (`|O` object arrays are refused).
 
 import { validationError } from '../../../errors.js';
 import { elementCount } from '../../../storage/dataset-codec.js';
+import { parseNpyHeader, type NpyHeader } from './npy-header.js';
 
 export interface NpyArray {
   shape: number[];
@@ -45,15 +46,17 @@ export function parseNpy(bytes: Uint8Array, part: string): NpyArray {
   if (dataStart > bytes.length) throw fail('header runs past the end of the file');
   const header = Buffer.from(bytes.buffer, bytes.byteOffset + headerStart, headerLength).toString(major === 3 ? 'utf8' : 'latin1');
 
-  const descr = /'descr'\s*:\s*'([<>|=])([A-Za-z]+\d*)'/.exec(header);
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
-  const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shapeMatch) throw fail('header lacks descr, fortran_order or shape');
-  const reader = READERS[descr[2]];
-  if (!reader) throw fail(`dtype ${descr[1]}${descr[2]} is not numeric (use float32, float64 or an integer type)`);
-  if (fortran[1] === 'True') throw fail('fortran_order arrays are not supported; save with np.ascontiguousarray');
-  const shape = shapeMatch[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw fail(`bad shape (${shapeMatch[1]})`);
+  let parsed: NpyHeader;
+  try {
+    parsed = parseNpyHeader(header);
+  } catch (err) {
+    throw fail(`bad header: ${(err as Error).message}`);
+  }
+  const descr = /^([<>|=])([A-Za-z]+\d*)$/.exec(parsed.descr);
+  const reader = descr ? READERS[descr[2]] : undefined;
+  if (!descr || !reader) throw fail(`dtype ${parsed.descr} is not numeric (use float32, float64 or an integer type)`);
+  if (parsed.fortranOrder) throw fail('fortran_order arrays are not supported; save with np.ascontiguousarray');
+  const { shape } = parsed;
 
   const count = elementCount(shape);
   if (bytes.length - dataStart !== count * reader.size) {

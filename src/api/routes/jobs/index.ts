@@ -1,13 +1,15 @@
 // /v1/jobs: submit (202; Idempotency-Key returns the same job), get, list, cancel (202; 409
 // JOB_FINISHED), and the SSE event stream (events.ts). The queue runs jobs; this only records them.
 
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkBatchActivationMemory, validateLrSchedule, validateOptimizerConfig, validateSpec, type LrScheduleConfig } from '../../../engine/index.js';
-import { AppError, conflict, notFound, validationError } from '../../../errors.js';
-import type { ModelRecord } from '../../../storage/index.js';
+import { AppError, conflict, notFound, toHttpError, validationError } from '../../../errors.js';
+import type { CheckpointRecord, ModelRecord } from '../../../storage/index.js';
 import { isTerminal, type JobConfig, type JobRecord } from '../../../storage/job-record.js';
-import { assertDatasetFits } from '../../../training/dataset-fit.js';
+import { assertDatasetFits, assertSplitLeavesData } from '../../../training/dataset-fit.js';
+import { resumeTrainer } from '../../../training/prepare-job.js';
 import { clientKey } from '../../client-key.js';
 import type { AppDeps, RouteOptions } from '../../deps.js';
 import { idParams } from '../../schemas/common.js';
@@ -35,7 +37,7 @@ export async function jobsRoutes(scope: FastifyInstance, { deps }: RouteOptions)
     // (within this process; across API processes the cap may be overshot by a few).
     const { job, created } = await perClient.run(client, async () => {
       await assertUnderJobCap(deps, client, idempotencyKey);
-      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client, restartSchedule });
+      return jobs.create({ modelId, datasetId, config, idempotencyKey, clientKey: client, restartSchedule, requestDigest: digestOf(request.body) });
     });
     if (created) {
       try {
@@ -98,7 +100,9 @@ export async function checkJob(body: CreateJobBody, deps: AppDeps, trialModel?: 
   // The trainer refuses the same batch before it allocates; refusing here means nothing is stored or queued.
   const perSample = validateSpec(model.spec, engineLimits).activationBytesPerSample;
   checkBatchActivationMemory(perSample, body.batchSize, jobLimits.maxActivationBytes, 'JOB_MAX_ACTIVATION_BYTES');
-  assertDatasetFits(model, await datasets.get(body.datasetId));
+  const dataset = await datasets.get(body.datasetId);
+  assertDatasetFits(model, dataset);
+  if (body.validationDatasetId === null) assertSplitLeavesData(dataset, body.validationSplit);
   if (body.validationDatasetId !== null) {
     if (body.validationSplit > 0) {
       throw validationError('use validationSplit or validationDatasetId, not both', [{ path: '/validationSplit', message: 'must be 0 with validationDatasetId' }]);
@@ -112,6 +116,10 @@ export async function checkJob(body: CreateJobBody, deps: AppDeps, trialModel?: 
   const { modelId: _m, datasetId: _d, earlyStopping, lrSchedule: rawSchedule, ...config } = body;
   const hasValidation = body.validationDatasetId !== null || body.validationSplit > 0;
   const lrSchedule = checkSchedule(rawSchedule === undefined ? (previous?.lrSchedule ?? null) : rawSchedule, hasValidation);
+  if (resumed) {
+    const restartSchedule = body.optimizer !== undefined || body.lrSchedule !== undefined;
+    await assertResumable(resumed, model, deps, { seed: body.seed, optimizer, lrSchedule, restartSchedule, limits: engineLimits });
+  }
   const monitor = earlyStopping?.monitor ?? (hasValidation ? 'valLoss' : 'loss');
   if (earlyStopping && !hasValidation && monitor.startsWith('val')) {
     throw new AppError(422, 'CONFIG_INVALID', `earlyStopping monitors ${monitor} but the job has no validation data`, [{ path: '/earlyStopping/monitor', message: 'needs validationSplit or validationDatasetId' }]);
@@ -131,11 +139,25 @@ function checkSchedule(raw: unknown, hasValidation: boolean): LrScheduleConfig |
   return { ...schedule, monitor };
 }
 
+/**
+ * The run resumes with `resumeTrainer`; building the same trainer here (and dropping it) refuses a
+ * checkpoint whose files fail their sha256 or do not decode, naming /resumeFrom, before anything is stored.
+ */
+async function assertResumable(record: CheckpointRecord, model: ModelRecord, deps: AppDeps, options: Parameters<typeof resumeTrainer>[3]): Promise<void> {
+  try {
+    await resumeTrainer(record, model, deps.storage, options);
+  } catch (err) {
+    const http = toHttpError(err);
+    if (http.status !== 409) throw err;
+    throw new AppError(409, http.code, http.message, [{ path: '/resumeFrom', message: http.message }]);
+  }
+}
+
 /** MAX_ACTIVE_JOBS_PER_CLIENT: 429 JOB_LIMIT, unless this is a replay of an accepted request. */
 async function assertUnderJobCap(deps: AppDeps, client: string, idempotencyKey: string | null): Promise<void> {
   const max = deps.config.maxActiveJobsPerClient;
   if (max === 0) return;
-  if (idempotencyKey !== null && (await deps.jobs.byIdempotencyKey(idempotencyKey))) return;
+  if (idempotencyKey !== null && (await deps.jobs.byIdempotencyKey(client, idempotencyKey))) return;
   const active = (await deps.jobs.unfinished()).filter((job) => job.clientKey === client);
   if (active.length < max) return;
   // The soonest a slot may free up: the shortest estimate among the client's running jobs, within reason.
@@ -144,6 +166,18 @@ async function assertUnderJobCap(deps: AppDeps, client: string, idempotencyKey: 
   throw new AppError(429, 'JOB_LIMIT', `${active.length} jobs of this client are queued or running; the limit is ${max} (MAX_ACTIVE_JOBS_PER_CLIENT)`, [], {
     'retry-after': String(retryAfter),
   });
+}
+
+/** The request as validated (defaults filled in), keys sorted: equal bodies give equal digests. */
+function digestOf(body: CreateJobBody): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
 /** Runs tasks one after another per key (a promise chain per key, dropped when idle). */

@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, validationError } from '../../../errors.js';
 import type { RouteOptions } from '../../deps.js';
+import { assertBatchFits } from '../predict/batch-limit.js';
 import { CLASSES_NAME, classesShape, INPUT_NAME, OUTPUT_NAME } from './metadata.js';
 import { modelParams } from './models.js';
 import { packInput } from './tensors.js';
@@ -80,6 +81,7 @@ export async function inferRoutes(scope: FastifyInstance, { deps }: RouteOptions
       if (inputs[0].name !== INPUT_NAME) bad('/inputs/0/name', `no input "${inputs[0].name}"; this model's input is "${INPUT_NAME}"`);
       const wanted = requestedOutputs(outputs);
       const { values, count } = packInput(inputs[0], model.spec.input, deps.config.predictMaxInstances, '/inputs/0');
+      assertBatchFits(model, count, deps.config.predictLimits.maxBatchBytes, '/inputs/0/shape');
 
       const result = await predict(deps, model, request.params.version, values, count);
       const tensors: ResponseTensor[] = [{ name: OUTPUT_NAME, datatype: 'FP32', shape: [count, result.outputSize], data: Array.from(result.outputs) }];

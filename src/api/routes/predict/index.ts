@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AppError } from '../../../errors.js';
 import { toRows } from '../../../inference/classify.js';
 import { assertDatasetFits } from '../../../training/dataset-fit.js';
+import { assertBatchFits } from './batch-limit.js';
 import type { RouteOptions } from '../../deps.js';
 import { checkpointSelector, idParams } from '../../schemas/common.js';
 import { packRows } from '../../schemas/instances.js';
@@ -54,6 +55,7 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
         { path: '/instances', message: `at most ${max} instances` },
       ]);
     }
+    assertBatchFits(model, instances.length, deps.config.predictLimits.maxBatchBytes);
     const inputs = await packRows(instances, model.spec.input, '/instances');
     const result = await deps.inference.predict({ modelId: model.id, selector: checkpoint, inputs, count: instances.length });
     return {
