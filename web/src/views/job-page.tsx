@@ -2,7 +2,7 @@
 // progress (ETA, samples/s), learning rate and history; cancel; resume (POST /v1/jobs with this job's
 // config and `resumeFrom` its newest checkpoint); checkpoints with downloads and labels.
 
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, download, followJobEvents, listAll } from '../api/client.js';
 import { hasGap, mergeHistory } from '../api/history.js';
 import type { Checkpoint, HistoryEntry, Job, Label, Model } from '../api/types.js';
@@ -20,20 +20,23 @@ function useLiveJob(jobId: string): { job: Job | null; error: Error | null; chec
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [checkpointsSeen, setCheckpointsSeen] = useState(0);
+  // Every epoch seen from any source, merged: a record read back (the cancel's answer, a re-read) is
+  // written at checkpoints and may lack the newest epochs the stream already delivered.
+  const history = useRef<HistoryEntry[]>([]);
+  const withHistory = useCallback((update: Partial<Job> & { history?: HistoryEntry[] }) =>
+    setJob((j) => {
+      // Idempotent (a merge), so it is safe inside the updater.
+      history.current = mergeHistory(history.current, update.history ?? []);
+      return j || 'id' in update ? { ...(j as Job), ...update, history: history.current } : j;
+    }), []);
   useEffect(() => {
     const controller = new AbortController();
     setError(null);
-    let history: HistoryEntry[] = [];
-    const withHistory = (update: Partial<Job> & { history?: HistoryEntry[] }) =>
-      setJob((j) => {
-        // Idempotent (a merge), so it is safe inside the updater.
-        history = mergeHistory(history, update.history ?? []);
-        return j || 'id' in update ? { ...(j as Job), ...update, history } : j;
-      });
+    history.current = [];
     // A re-read after each checkpoint (the record is saved just before it) fills epochs missed
     // between a stale snapshot and the first live event.
     const reread = () => {
-      if (hasGap(history)) void api.get<Job>(`/v1/jobs/${jobId}`, controller.signal).then((fresh) => withHistory({ history: fresh.history }), () => undefined);
+      if (hasGap(history.current)) void api.get<Job>(`/v1/jobs/${jobId}`, controller.signal).then((fresh) => withHistory({ history: fresh.history }), () => undefined);
     };
     followJobEvents(jobId, (event) => {
       switch (event.type) {
@@ -56,8 +59,8 @@ function useLiveJob(jobId: string): { job: Job | null; error: Error | null; chec
       }
     }, controller.signal).catch((err: Error) => setError(err));
     return () => controller.abort();
-  }, [jobId, auth]);
-  return { job, error, checkpointsSeen, setJob };
+  }, [jobId, auth, withHistory]);
+  return { job, error, checkpointsSeen, setJob: withHistory };
 }
 
 export function JobPage({ jobId }: { jobId: string }) {
