@@ -60,7 +60,15 @@ function useLiveJob(jobId: string): { job: Job | null; error: Error | null; chec
     }, controller.signal).catch((err: Error) => setError(err));
     return () => controller.abort();
   }, [jobId, auth, withHistory]);
-  return { job, error, checkpointsSeen, setJob: withHistory };
+  // A record read back (the cancel's answer) can be older than what the stream already said: it never
+  // takes a finished job back to running, and never drops epochs (withHistory merges them).
+  const applyRecord = useCallback((fresh: Job) =>
+    setJob((j) => {
+      history.current = mergeHistory(history.current, fresh.history);
+      const stale = j !== null && isFinished(j) && !isFinished(fresh);
+      return stale ? { ...j, history: history.current } : { ...(j ?? fresh), ...fresh, history: history.current };
+    }), []);
+  return { job, error, checkpointsSeen, setJob: applyRecord };
 }
 
 export function JobPage({ jobId }: { jobId: string }) {
