@@ -27,10 +27,14 @@ export const loadSheddingPlugin = fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
-    app.addHook('onRequest', async (_request, reply) => {
-      if (!closing) return;
+    // Callback style: this runs on every request, and an async hook costs a promise each time.
+    app.addHook('onRequest', (_request, reply, done) => {
+      if (!closing) {
+        done();
+        return;
+      }
       reply.header('connection', 'close');
-      throw serviceUnavailable('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or after it restarts', RETRY_AFTER_SECONDS);
+      done(serviceUnavailable('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or after it restarts', RETRY_AFTER_SECONDS));
     });
 
     if (maxEventLoopDelayMs === 0) return;

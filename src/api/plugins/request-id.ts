@@ -16,8 +16,10 @@ export function genReqId(req: IncomingMessage): string {
 
 export const requestIdPlugin = fp(
   async (app: FastifyInstance) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback style, like every hook on the predict path: an async hook costs a promise per request.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header(REQUEST_ID_HEADER, request.id);
+      done();
     });
   },
   { name: 'request-id' },
