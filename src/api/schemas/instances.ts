@@ -7,6 +7,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ErrorDetail } from '../../errors.js';
 import { elementCount } from '../../storage/dataset-codec.js';
 import { invalid } from './common.js';
+import { PackedRows } from './number-rows-json.js';
 
 /** Rows with more problems than this report only the first ones. */
 const MAX_DETAILS = 10;
@@ -49,6 +50,16 @@ export async function packRows(rows: readonly unknown[], shape: readonly number[
   }
   if (packing.details.length > 0) invalid(packing.details.slice(0, MAX_DETAILS));
   return packing.out.length === total ? packing.out : packing.out.slice(0, total);
+}
+
+/**
+ * Rows the body reader already packed (number-rows-json.ts: flat rows of valid float32 numbers) are
+ * used as they are when their length fits the shape; otherwise, and for rows as JSON.parse gave them,
+ * packRows checks them and words the errors.
+ */
+export async function packInstances(rows: PackedRows | readonly unknown[], shape: readonly number[], prefix: string): Promise<Float32Array> {
+  if (!(rows instanceof PackedRows)) return packRows(rows, shape, prefix);
+  return rows.rowLength === elementCount(shape) ? rows.values : packRows(rows.toArrays(), shape, prefix);
 }
 
 function packFlat(packing: Packing, row: unknown, path: string): void {
