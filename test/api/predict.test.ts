@@ -117,6 +117,23 @@ describe('predict and evaluate routes', () => {
     }
   });
 
+  it('answers the same whether the body reader packs the body or the general JSON parser reads it', async () => {
+    const { modelId } = await trainedModel();
+    const post = (body: string) => t.app.inject({ method: 'POST', url: `/v1/models/${modelId}/predict`, headers: { 'content-type': 'application/json' }, payload: body });
+    const rows = '[[0.1, -2.5e-3], [123456789.123456789, 1E-7], [-0, 3]]';
+    const packed = await post(`{"instances": ${rows}, "checkpoint": "latest"}`);
+    // An escape is outside the reader's grammar: this body goes through JSON.parse and packRows.
+    const general = await post(`{"instances": ${rows}, "checkpoint": "l\\u0061test"}`);
+    expect(packed.statusCode).toBe(200);
+    expect(general.body).toBe(packed.body);
+    // Rows that do not fit the model are refused alike, naming the row.
+    const misfit = await post('{"instances": [[1, 2], [1, 2, 3]]}');
+    const misfitPacked = await post('{"instances": [[1, 2, 3]]}');
+    expectError(misfit.json(), 400, 'VALIDATION_ERROR', misfit.statusCode);
+    expect(misfit.json().error.details).toEqual([{ path: '/instances/1', message: 'expected 2 numbers (flat row of shape [2]), received 3 numbers' }]);
+    expect(misfitPacked.json().error.details).toEqual([{ path: '/instances/0', message: 'expected 2 numbers (flat row of shape [2]), received 3 numbers' }]);
+  });
+
   it('evaluates loss, accuracy and the confusion matrix of a checkpoint', async () => {
     const { modelId } = await trainedModel();
     const res = await evaluate(modelId, { datasetId, checkpoint: 'best' });

@@ -65,6 +65,20 @@ export function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
   };
 }
 
+/**
+ * Gives the routes of `scope` (an encapsulated plugin) a fast reader of their common body: `read`
+ * answers the parsed body, or null to hand the bytes to the general parser (and its errors).
+ */
+export function useFastJsonReader(scope: FastifyInstance, read: (bytes: Buffer) => unknown): void {
+  const general = jsonBodyParser(scope);
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const parsed = read(body as Buffer);
+    if (parsed !== null) done(null, parsed);
+    else general(request, body as Buffer, done);
+  });
+}
+
 export const jsonBodyPlugin = fp(
   async (app: FastifyInstance) => {
     const parser = jsonBodyParser(app);

@@ -7,7 +7,6 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ErrorDetail } from '../../errors.js';
 import { elementCount } from '../../storage/dataset-codec.js';
 import { invalid } from './common.js';
-import { PackedRows } from './number-rows-json.js';
 
 /** Rows with more problems than this report only the first ones. */
 const MAX_DETAILS = 10;
@@ -40,6 +39,8 @@ interface Packing {
 export async function packRows(rows: readonly unknown[], shape: readonly number[], prefix: string): Promise<Float32Array> {
   const size = elementCount(shape);
   const total = rows.length * size;
+  // One row the body reader packed (number-rows-json.ts) is already the answer.
+  if (rows.length === 1 && rows[0] instanceof Float32Array && rows[0].length === size) return rows[0];
   const packing: Packing = { shape, size, out: new Float32Array(Math.min(total, INITIAL_FLOATS)), cursor: 0, details: [] };
   for (let i = 0; i < rows.length && packing.details.length < MAX_DETAILS; i++) {
     if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToEventLoop();
@@ -52,24 +53,17 @@ export async function packRows(rows: readonly unknown[], shape: readonly number[
   return packing.out.length === total ? packing.out : packing.out.slice(0, total);
 }
 
-/**
- * Rows the body reader already packed (number-rows-json.ts: flat rows of valid float32 numbers) are
- * used as they are when their length fits the shape; otherwise, and for rows as JSON.parse gave them,
- * packRows checks them and words the errors.
- */
-export async function packInstances(rows: PackedRows | readonly unknown[], shape: readonly number[], prefix: string): Promise<Float32Array> {
-  if (!(rows instanceof PackedRows)) return packRows(rows, shape, prefix);
-  return rows.rowLength === elementCount(shape) ? rows.values : packRows(rows.toArrays(), shape, prefix);
-}
-
 function packFlat(packing: Packing, row: unknown, path: string): void {
   const { size, shape } = packing;
-  if (!Array.isArray(row) || row.length !== size) {
-    const received = Array.isArray(row) ? `${row.length} numbers` : describe(row);
+  const isRow = Array.isArray(row) || row instanceof Float32Array;
+  if (!isRow || row.length !== size) {
+    const received = isRow ? `${row.length} numbers` : describe(row);
     packing.details.push({ path, message: `expected ${size} numbers (flat row of shape [${shape.join(', ')}]), received ${received}` });
     return;
   }
-  packNumbers(packing, row, path);
+  // Packed by the body reader: numbers already checked against float32's range.
+  if (row instanceof Float32Array) appendRow(packing, size).set(row);
+  else packNumbers(packing, row, path);
 }
 
 /** One dimension of a nested row; the last holds the numbers. */
@@ -87,20 +81,25 @@ function packNested(packing: Packing, node: unknown, d: number, path: string): v
   for (let j = 0; j < node.length && packing.details.length < MAX_DETAILS; j++) packNested(packing, node[j], d + 1, `${path}/${j}`);
 }
 
-function packNumbers(packing: Packing, values: unknown[], path: string): void {
-  if (packing.cursor + values.length > packing.out.length) {
-    const grown = new Float32Array(Math.max(packing.cursor + values.length, packing.out.length * 2));
+/** The next `length` floats of the output, grown if needed. */
+function appendRow(packing: Packing, length: number): Float32Array {
+  if (packing.cursor + length > packing.out.length) {
+    const grown = new Float32Array(Math.max(packing.cursor + length, packing.out.length * 2));
     grown.set(packing.out);
     packing.out = grown;
   }
-  const { out } = packing;
   const offset = packing.cursor;
-  packing.cursor += values.length;
+  packing.cursor += length;
+  return packing.out.subarray(offset, offset + length);
+}
+
+function packNumbers(packing: Packing, values: unknown[], path: string): void {
+  const out = appendRow(packing, values.length);
   for (let j = 0; j < values.length; j++) {
     const v = values[j];
     // The range check also refuses NaN (every comparison with it is false).
     if (typeof v === 'number' && v >= -FLOAT32_MAX && v <= FLOAT32_MAX) {
-      out[offset + j] = v;
+      out[j] = v;
     } else {
       packing.details.push({
         path: `${path}/${j}`,

@@ -13,6 +13,8 @@ import { CLASSES_NAME, classesShape, INPUT_NAME, OUTPUT_NAME } from './metadata.
 import { modelParams } from './models.js';
 import { packInput } from './tensors.js';
 import { findModel, predict } from './serving.js';
+import { useFastJsonReader } from '../../plugins/json-body.js';
+import { readPackedInferBody } from '../../schemas/number-rows-json.js';
 
 /** The protocol's $parameters: names to strings, numbers or booleans. */
 const parameters = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -27,6 +29,7 @@ export const inferBody = z.strictObject({
         shape: z.array(z.number().int().min(0)).min(1),
         datatype: z.string(),
         parameters: parameters.optional(),
+        // As JSON.parse gave it, or [Float32Array] when the route's body reader packed it (number-rows-json.ts).
         data: z.array(z.unknown()),
       }),
     )
@@ -66,12 +69,16 @@ export async function inferRoutes(scope: FastifyInstance, { deps }: RouteOptions
   const app = scope.withTypeProvider<ZodTypeProvider>();
   // Triton's Python and C++ HTTP clients post JSON without a Content-Type: read such a body as JSON.
   // Their binary tensor data (the extension) is refused by name rather than misread.
-  scope.addHook('onRequest', async (request) => {
+  // Callback style: an async hook costs a promise on every request.
+  scope.addHook('onRequest', (request, _reply, done) => {
     if (request.headers[BINARY_HEADER] !== undefined) {
-      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'binary tensor data (Inference-Header-Content-Length) is not supported; send JSON tensors (tritonclient: binary_data=False on inputs and outputs)');
+      done(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'binary tensor data (Inference-Header-Content-Length) is not supported; send JSON tensors (tritonclient: binary_data=False on inputs and outputs)'));
+      return;
     }
     if (request.headers['content-type'] === undefined) request.headers['content-type'] = 'application/json';
+    done();
   });
+  useFastJsonReader(scope, readPackedInferBody);
 
   for (const url of ['/models/:model/infer', '/models/:model/versions/:version/infer']) {
     app.post(url, { schema: { params: modelParams, body: inferBody } }, async (request) => {

@@ -50,6 +50,7 @@ export interface RequestTensor {
   name: string;
   shape: number[];
   datatype: string;
+  /** [Float32Array] when the body reader packed it: every element, flat, FP32/FP64 within float32. */
   data: unknown[];
 }
 
@@ -90,6 +91,11 @@ export function packInput(input: RequestTensor, inputShape: readonly number[], m
       { path: `${at}/shape/0`, message: `at most ${maxInstances} instances` },
     ]);
   }
+  const packed = input.data[0];
+  if (input.data.length === 1 && packed instanceof Float32Array) {
+    if (packed.length !== count * size) flatLengthError(`${at}/data`, count * size, packed.length, input.shape);
+    return { values: packed, count };
+  }
   const values = new Float32Array(count * size);
   const nested = input.data.length > 0 && Array.isArray(input.data[0]);
   if (nested) fillNested(input.data, input.shape, 0, values, 0, datatype, `${at}/data`);
@@ -101,10 +107,12 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+function flatLengthError(at: string, expected: number, received: number, shape: readonly number[]): never {
+  return badField(at, `expected ${expected} elements (flat, row-major, for shape [${shape.join(', ')}]) or data nested in that shape, received ${received}`);
+}
+
 function fillFlat(data: unknown[], out: Float32Array, type: Datatype, at: string, shape: readonly number[]): void {
-  if (data.length !== out.length) {
-    badField(at, `expected ${out.length} elements (flat, row-major, for shape [${shape.join(', ')}]) or data nested in that shape, received ${data.length}`);
-  }
+  if (data.length !== out.length) flatLengthError(at, out.length, data.length, shape);
   for (let i = 0; i < data.length; i++) {
     const value = type.convert(data[i]);
     if (Number.isNaN(value)) badField(`${at}/${i}`, `expected ${type.expected}, received ${describe(data[i])}`);

@@ -13,24 +13,13 @@ import { assertDatasetFits } from '../../../training/dataset-fit.js';
 import { assertBatchFits } from './batch-limit.js';
 import type { RouteOptions } from '../../deps.js';
 import { checkpointSelector, idParams } from '../../schemas/common.js';
-import { packInstances } from '../../schemas/instances.js';
-import { PackedRows, readPackedPredictBody } from '../../schemas/number-rows-json.js';
-import { jsonBodyParser } from '../../plugins/json-body.js';
-
-const instanceRows = z.array(z.unknown()).min(1);
-/**
- * Rows the route's body reader packed pass as they are; anything else (a body it declined, parsed by
- * JSON.parse) is checked as an array, with that schema's own messages (a z.union would word every
- * failure as "Invalid input").
- */
-const instances = z.custom<PackedRows | unknown[]>().superRefine((value, ctx) => {
-  if (value instanceof PackedRows) return;
-  const checked = instanceRows.safeParse(value);
-  if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
-});
+import { packRows } from '../../schemas/instances.js';
+import { readPackedPredictBody } from '../../schemas/number-rows-json.js';
+import { useFastJsonReader } from '../../plugins/json-body.js';
 
 const predictBody = z.strictObject({
-  instances,
+  // Arrays of numbers, or Float32Arrays when the route's body reader packed them (number-rows-json.ts).
+  instances: z.array(z.unknown()).min(1),
   checkpoint: checkpointSelector,
 });
 
@@ -62,17 +51,11 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
   };
   // Its own scope, so the body reader below serves this route only.
   await app.register(async (predictScope) => {
-    const general = jsonBodyParser(predictScope);
-    predictScope.removeContentTypeParser('application/json');
-    predictScope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-      const packed = readPackedPredictBody(body as Buffer);
-      if (packed) done(null, packed);
-      else general(request, body as Buffer, done);
-    });
+    useFastJsonReader(predictScope, readPackedPredictBody);
     predictScope.withTypeProvider<ZodTypeProvider>().post('/models/:id/predict', predictRoute, async (request) => {
       const model = await deps.inference.model(request.params.id);
       const { instances, checkpoint } = request.body;
-      const count = instances instanceof PackedRows ? instances.count : instances.length;
+      const count = instances.length;
       const max = deps.config.predictMaxInstances;
       if (count > max) {
         throw new AppError(413, 'BATCH_TOO_LARGE', `${count} instances in one request; the limit is ${max}`, [
@@ -80,7 +63,7 @@ export async function predictRoutes(scope: FastifyInstance, { deps }: RouteOptio
         ]);
       }
       assertBatchFits(model, count, deps.config.predictLimits.maxBatchBytes);
-      const inputs = await packInstances(instances, model.spec.input, '/instances');
+      const inputs = await packRows(instances, model.spec.input, '/instances');
       const result = await deps.inference.predict({ modelId: model.id, selector: checkpoint, inputs, count });
       return {
         predictions: toRows(result.outputs, result.outputSize),

@@ -66,4 +66,11 @@ describe('packInput', () => {
     expect(failure(() => pack('FP32', ragged, [2, 2], [2])).message).toBe('/inputs/0/data/1: expected an array of 2 entries (dimension 1 of shape [2, 2]), received 1 entries');
     expect(Object.keys(INPUT_DATATYPES)).toEqual(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP32', 'FP64']);
   });
+
+  it('takes data the body reader packed ([Float32Array]) as it is, and words a wrong length as for a JSON array', () => {
+    const packed = new Float32Array([1, 2, 3, 4]);
+    expect(pack('FP32', [packed], [2, 2], [2]).values).toBe(packed);
+    const short = new Float32Array([1, 2, 3]);
+    expect(failure(() => pack('FP32', [short], [2, 2], [2])).message).toBe(failure(() => pack('FP32', [1, 2, 3], [2, 2], [2])).message);
+  });
 });
