@@ -4,6 +4,7 @@
 // order). Request and input `parameters` are accepted; none is defined, so none changes the answer.
 
 import type { FastifyInstance } from 'fastify';
+import fastJson from 'fast-json-stringify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, validationError } from '../../../errors.js';
@@ -38,6 +39,30 @@ export const inferBody = z.strictObject({
 });
 
 const OUTPUT_NAMES = [OUTPUT_NAME, CLASSES_NAME];
+
+/** The 200 answer (openapi.yaml's OipInferResponse), serialized from this schema as /v1 predict's is. */
+export const inferResponseSchema = {
+  type: 'object',
+  properties: {
+    model_name: { type: 'string' },
+    model_version: { type: 'string' },
+    id: { type: 'string' },
+    outputs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          datatype: { type: 'string' },
+          shape: { type: 'array', items: { type: 'integer' } },
+          data: { type: 'array', items: { type: 'number' } },
+        },
+        required: ['name', 'datatype', 'shape', 'data'],
+      },
+    },
+  },
+  required: ['model_name', 'model_version', 'id', 'outputs'],
+} as const;
 
 interface ResponseTensor {
   name: string;
@@ -81,7 +106,11 @@ export async function inferRoutes(scope: FastifyInstance, { deps }: RouteOptions
   useFastJsonReader(scope, readPackedInferBody);
 
   for (const url of ['/models/:model/infer', '/models/:model/versions/:version/infer']) {
-    app.post(url, { schema: { params: modelParams, body: inferBody } }, async (request) => {
+    const route = {
+      schema: { params: modelParams, body: inferBody, response: { 200: inferResponseSchema } },
+      serializerCompiler: ({ schema }: { schema: unknown }) => fastJson(schema as Parameters<typeof fastJson>[0]),
+    };
+    app.post(url, route, async (request) => {
       const model = await findModel(deps, request.params.model);
       const { inputs, outputs, id } = request.body;
       if (inputs.length > 1) bad('/inputs', `this model takes one input, "${INPUT_NAME}"; received ${inputs.length}`);
