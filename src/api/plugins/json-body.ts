@@ -40,13 +40,13 @@ export function jsonDepth(bytes: Uint8Array, max: number): number {
 
 type ParserDone = (err: Error | null, body?: unknown) => void;
 /** A `parseAs: 'buffer'` content-type parser. */
-export type JsonBodyParser = (request: FastifyRequest, body: Buffer, done: ParserDone) => void;
+type JsonBodyParser = (request: FastifyRequest, body: Buffer, done: ParserDone) => void;
 
 /**
  * The general JSON body parser of `app` (UTF-8 and depth checked, then secure-json-parse). Routes with
  * a faster reader of their own (predict) fall back to it for every body that reader does not accept.
  */
-export function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
+function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
   // Keeps secure-json-parse's __proto__/constructor poisoning checks (onProtoPoisoning: 'error').
   const parse = app.getDefaultJsonParser('error', 'error');
   return (request, bytes, done) => {
