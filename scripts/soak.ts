@@ -26,7 +26,7 @@ const WARMUP_SHARE = 0.25;
 
 /** Per-thread memory from `thread_memory_bytes{pool,kind}` (main: the API thread, with inline predicts). */
 const POOLS = ['main', 'training', 'predict'] as const;
-const KINDS = ['heap_used', 'wasm_reserved', 'wasm_live'] as const;
+const KINDS = ['heap_used', 'heap_total', 'wasm_reserved', 'wasm_live'] as const;
 type ThreadFigures = Record<`${(typeof POOLS)[number]}.${(typeof KINDS)[number]}`, number>;
 interface Sample { t: number; rss: number; heap: number; external: number; threads: ThreadFigures; loopP99: number; loopMax: number }
 const statuses = new Map<number, number>();

@@ -7,6 +7,8 @@ import { wasmMemoryUsage } from './engine/index.js';
 export interface ThreadMemory {
   /** V8 heap used by this thread's isolate. */
   heapUsedBytes: number;
+  /** V8 heap this isolate holds from the system (used plus garbage not yet collected plus free pages). */
+  heapTotalBytes: number;
   /** This thread's WebAssembly memory (the engine's buffers); it never shrinks. */
   wasmReservedBytes: number;
   /** The part of it in blocks the garbage collector has not yet handed back. */
@@ -16,7 +18,8 @@ export interface ThreadMemory {
 /** A snapshot of the calling thread (in a worker, heapUsed is that worker's own isolate). */
 export function readThreadMemory(): ThreadMemory {
   const wasm = wasmMemoryUsage();
-  return { heapUsedBytes: process.memoryUsage().heapUsed, wasmReservedBytes: wasm.reservedBytes, wasmLiveBytes: wasm.liveBytes };
+  const { heapUsed, heapTotal } = process.memoryUsage();
+  return { heapUsedBytes: heapUsed, heapTotalBytes: heapTotal, wasmReservedBytes: wasm.reservedBytes, wasmLiveBytes: wasm.liveBytes };
 }
 
 export type ThreadPoolName = 'training' | 'predict';
@@ -37,9 +40,10 @@ export class ThreadMemoryBoard {
 
   /** Sums over a pool's threads, and how many threads reported. */
   total(pool: ThreadPoolName): ThreadMemory & { threads: number } {
-    const sum = { heapUsedBytes: 0, wasmReservedBytes: 0, wasmLiveBytes: 0, threads: 0 };
+    const sum = { heapUsedBytes: 0, heapTotalBytes: 0, wasmReservedBytes: 0, wasmLiveBytes: 0, threads: 0 };
     for (const memory of this.pools.get(pool)?.values() ?? []) {
       sum.heapUsedBytes += memory.heapUsedBytes;
+      sum.heapTotalBytes += memory.heapTotalBytes;
       sum.wasmReservedBytes += memory.wasmReservedBytes;
       sum.wasmLiveBytes += memory.wasmLiveBytes;
       sum.threads++;

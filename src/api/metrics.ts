@@ -53,15 +53,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
 /** `training_jobs{state}` and `training_samples_per_second` (summed over running jobs), read from the job store. */
 export function registerJobMetrics(metrics: Metrics, jobs: JobStore): void {
-  const all = async () => (await jobs.list({}, { limit: Number.MAX_SAFE_INTEGER })).items;
   new Gauge({
     name: 'training_jobs',
     help: 'Training jobs by state',
     labelNames: ['state'],
     registers: [metrics.registry],
     async collect() {
-      const records = await all();
-      for (const state of JOB_STATES) this.set({ state }, records.filter((job) => job.state === state).length);
+      // Counted while scanning: holding every record at once made each scrape's memory grow with the job count.
+      const counts = await jobs.countByState();
+      for (const state of JOB_STATES) this.set({ state }, counts.get(state) ?? 0);
     },
   });
   new Gauge({
@@ -83,13 +83,14 @@ export function registerJobMetrics(metrics: Metrics, jobs: JobStore): void {
 function registerThreadMemory(registry: Registry): void {
   new Gauge({
     name: 'thread_memory_bytes',
-    help: 'V8 heap used and WebAssembly memory (reserved, live) by thread pool, as of each thread\'s latest answer',
+    help: 'V8 heap (used, total) and WebAssembly memory (reserved, live) by thread pool, as of each thread\'s latest answer',
     labelNames: ['pool', 'kind'],
     registers: [registry],
     collect() {
       const pools = { main: readThreadMemory(), training: threadMemoryBoard.total('training'), predict: threadMemoryBoard.total('predict') };
       for (const [pool, memory] of Object.entries(pools)) {
         this.set({ pool, kind: 'heap_used' }, memory.heapUsedBytes);
+        this.set({ pool, kind: 'heap_total' }, memory.heapTotalBytes);
         this.set({ pool, kind: 'wasm_reserved' }, memory.wasmReservedBytes);
         this.set({ pool, kind: 'wasm_live' }, memory.wasmLiveBytes);
       }
