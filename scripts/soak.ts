@@ -6,6 +6,8 @@
 // must match its sha256, no response may be a 5xx, and RSS after warm-up may grow less than 10%.
 // Writes docs/soak.md (figures) and docs/img/soak-rss.svg (RSS over time) and prints a summary;
 // exits 1 when a check fails.   tsx scripts/soak.ts [--minutes 3]
+// Per-thread memory (`thread_memory_bytes`) is sampled too and tabulated, since RSS alone cannot say
+// which thread holds memory; SOAK_SAMPLES=<file> also writes every sample as JSON, for a closer look.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

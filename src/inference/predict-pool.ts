@@ -65,7 +65,7 @@ export class PredictPool {
       workerData: { modelCacheEntries: this.options.modelCacheEntries, activationBudgetBytes: this.options.activationBudgetBytes },
     });
     // A thread ended by idleTimeout must not keep counting in /metrics (piscina announces it while
-    // the thread is still terminating, so its id still reads true).
+    // the thread is still terminating, so its id is still the real one).
     this.pool.on('workerDestroy', (worker: { id: number }) => threadMemoryBoard.forget('predict', worker.id));
     return this.pool;
   }

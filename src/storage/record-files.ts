@@ -60,7 +60,7 @@ export async function listJson<T>(dir: string): Promise<T[]> {
  * Files read at once while scanning a directory. Reading every file at once made a scan's peak memory
  * (file buffers, strings, parsed records) grow with the number of records ever stored: with jobs read
  * on every /metrics scrape, the soak's RSS rose with each job (issue 10). A few at a time keeps a
- * scan's transient memory flat; the disk is no faster with more in flight.
+ * scan's transient memory flat, while 8 reads in flight still overlap their waits.
  */
 export const SCAN_CONCURRENCY = 8;
 
