@@ -6,6 +6,8 @@
 // must match its sha256, no response may be a 5xx, and RSS after warm-up may grow less than 10%.
 // Writes docs/soak.md (figures) and docs/img/soak-rss.svg (RSS over time) and prints a summary;
 // exits 1 when a check fails.   tsx scripts/soak.ts [--minutes 3]
+// Per-thread memory (`thread_memory_bytes`) is sampled too and tabulated, since RSS alone cannot say
+// which thread holds memory; SOAK_SAMPLES=<file> also writes every sample as JSON, for a closer look.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,7 +26,11 @@ const SAMPLE_EVERY_MS = 5_000;
 /** RSS is compared after this share of the run (caches, pools and JIT have settled by then). */
 const WARMUP_SHARE = 0.25;
 
-interface Sample { t: number; rss: number; heap: number; loopP99: number; loopMax: number }
+/** Per-thread memory from `thread_memory_bytes{pool,kind}` (main: the API thread, with inline predicts). */
+const POOLS = ['main', 'training', 'predict'] as const;
+const KINDS = ['heap_used', 'heap_total', 'wasm_reserved', 'wasm_live'] as const;
+type ThreadFigures = Record<`${(typeof POOLS)[number]}.${(typeof KINDS)[number]}`, number>;
+interface Sample { t: number; rss: number; heap: number; external: number; threads: ThreadFigures; loopP99: number; loopMax: number }
 const statuses = new Map<number, number>();
 const serverErrors: string[] = [];
 const accepted = new Set<string>();
@@ -191,6 +197,9 @@ async function sample(start: number): Promise<void> {
     t: (Date.now() - start) / 1000,
     rss: read('process_resident_memory_bytes'),
     heap: read('nodejs_heap_size_used_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+    threads: Object.fromEntries(POOLS.flatMap((pool) => KINDS.map((kind) => [`${pool}.${kind}`,
+      Number(new RegExp(`^thread_memory_bytes\\{(?=[^}]*pool="${pool}")(?=[^}]*kind="${kind}")[^}]*\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN)]))) as ThreadFigures,
     loopP99: read('nodejs_eventloop_lag_p99_seconds') * 1000,
     loopMax: read('nodejs_eventloop_lag_max_seconds') * 1000,
   });
@@ -303,7 +312,9 @@ async function main(): Promise<void> {
   const work = Object.values(actors).map((actor) => actor());
   const progress = setInterval(() => {
     const last = samples.at(-1);
-    console.log(`  ${Math.round((Date.now() - start) / 1000)} s: ${accepted.size} jobs, RSS ${last ? mb(last.rss) : '?'} MiB, heap ${last ? mb(last.heap) : '?'} MiB, 5xx ${serverErrors.length}`);
+    const th = (key: keyof ThreadFigures) => (last ? mb(last.threads[key]) : '?');
+    console.log(`  ${Math.round((Date.now() - start) / 1000)} s: ${accepted.size} jobs, RSS ${last ? mb(last.rss) : '?'} MiB, heap ${last ? mb(last.heap) : '?'} MiB, `
+      + `wasm reserved main/training/predict ${th('main.wasm_reserved')}/${th('training.wasm_reserved')}/${th('predict.wasm_reserved')} MiB, 5xx ${serverErrors.length}`);
   }, 30_000);
   await sleep(DURATION_MS);
   running = false;
@@ -331,6 +342,16 @@ async function main(): Promise<void> {
     ['RSS after warm-up grows < 10%', growth < 0.1, `${(growth * 100).toFixed(1)}% (median ${mb(baseline)} -> ${mb(final)} MiB)`],
     ['server alive at the end', alive, alive ? 'yes' : 'no'],
   ];
+  // Where the memory is: each figure's median over the same two windows the RSS check compares.
+  const figures: [string, (s: Sample) => number][] = [
+    ['RSS (process)', (s) => s.rss], ['V8 heap used, main thread', (s) => s.heap], ['external (main isolate)', (s) => s.external],
+    ...POOLS.flatMap((pool) => KINDS.map((kind) => [`${pool} threads: ${kind.replace('_', ' ')}`, (s: Sample) => s.threads[`${pool}.${kind}`]] as [string, (s: Sample) => number])),
+  ];
+  const whereRows = figures.map(([name, of]) => {
+    const [from, to] = [median(after.slice(0, window).map(of)), median(after.slice(-window).map(of))];
+    return `| ${name} | ${mb(from)} | ${mb(to)} | ${(to - from >= 0 ? '+' : '') + mb(to - from)} |`;
+  }).join('\n');
+  if (process.env.SOAK_SAMPLES) await writeFile(process.env.SOAK_SAMPLES, JSON.stringify(samples));
   const counts = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
   const loop = { p99: median(after.map((s) => s.loopP99)), max: Math.max(...samples.map((s) => s.loopMax)) };
   const report = `# Soak run
@@ -353,6 +374,13 @@ ${checks.map(([name, ok, figure]) => `| ${name} | ${ok ? 'pass' : 'FAIL'} | ${fi
 | V8 heap used, median after warm-up / peak | ${mb(median(after.map((s) => s.heap)))} / ${mb(Math.max(...samples.map((s) => s.heap)))} MiB |
 | event-loop delay, median of the 5 s p99s / worst max | ${loop.p99.toFixed(1)} / ${loop.max.toFixed(0)} ms |
 | samples | ${samples.length}, every ${SAMPLE_EVERY_MS / 1000} s; warm-up = first ${WARMUP_SHARE * 100}% of the run; growth compares the medians of the first and last 15% of the samples after it |
+
+Where the memory is (MiB; medians over the two windows the RSS check compares; worker figures are
+each thread's as of its latest answer, from \`thread_memory_bytes{pool,kind}\` in /metrics):
+
+| figure | after warm-up | at the end | change |
+|---|---|---|---|
+${whereRows}
 
 ![RSS and V8 heap over the run](img/soak-rss.svg)
 `;

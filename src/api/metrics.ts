@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATES } from '../storage/job-record.js';
 import type { JobStore } from '../storage/job-store.js';
+import { readThreadMemory, threadMemoryBoard } from '../thread-memory.js';
 
 export interface Metrics {
   registry: Registry;
@@ -18,6 +19,7 @@ export interface Metrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  registerThreadMemory(registry);
   return {
     registry,
     httpDuration: new Histogram({
@@ -51,15 +53,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
 /** `training_jobs{state}` and `training_samples_per_second` (summed over running jobs), read from the job store. */
 export function registerJobMetrics(metrics: Metrics, jobs: JobStore): void {
-  const all = async () => (await jobs.list({}, { limit: Number.MAX_SAFE_INTEGER })).items;
   new Gauge({
     name: 'training_jobs',
     help: 'Training jobs by state',
     labelNames: ['state'],
     registers: [metrics.registry],
     async collect() {
-      const records = await all();
-      for (const state of JOB_STATES) this.set({ state }, records.filter((job) => job.state === state).length);
+      // Counted while scanning: holding every record at once made each scrape's memory grow with the job count.
+      const counts = await jobs.countByState();
+      for (const state of JOB_STATES) this.set({ state }, counts.get(state) ?? 0);
     },
   });
   new Gauge({
@@ -69,6 +71,29 @@ export function registerJobMetrics(metrics: Metrics, jobs: JobStore): void {
     async collect() {
       const running = (await jobs.unfinished()).filter((job) => job.state === 'running');
       this.set(running.reduce((sum, job) => sum + (job.progress.samplesPerSecond ?? 0), 0));
+    },
+  });
+}
+
+/**
+ * `thread_memory_bytes{pool,kind}`: V8 heap and WebAssembly memory summed over each pool's threads
+ * (the main thread as pool "main": it runs small predicts inline). RSS is one figure for the whole
+ * process; this says which threads hold it. Worker figures are as of each thread's latest answer.
+ */
+function registerThreadMemory(registry: Registry): void {
+  new Gauge({
+    name: 'thread_memory_bytes',
+    help: 'V8 heap (used, total) and WebAssembly memory (reserved, live) by thread pool, as of each thread\'s latest answer',
+    labelNames: ['pool', 'kind'],
+    registers: [registry],
+    collect() {
+      const pools = { main: readThreadMemory(), training: threadMemoryBoard.total('training'), predict: threadMemoryBoard.total('predict') };
+      for (const [pool, memory] of Object.entries(pools)) {
+        this.set({ pool, kind: 'heap_used' }, memory.heapUsedBytes);
+        this.set({ pool, kind: 'heap_total' }, memory.heapTotalBytes);
+        this.set({ pool, kind: 'wasm_reserved' }, memory.wasmReservedBytes);
+        this.set({ pool, kind: 'wasm_live' }, memory.wasmLiveBytes);
+      }
     },
   });
 }

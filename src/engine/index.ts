@@ -55,4 +55,4 @@ export { Rng } from './random.js';
 export { setKernel, getKernel } from './kernels/kernel.js';
 export type { MatMulKernel } from './kernels/matmul-kernel.js';
 export { typescriptKernel } from './kernels/gemm.js';
-export { relaxedSimdAvailable, wasmKernel, wasmRelaxedKernel, wasmSimdAvailable } from './kernels/wasm-kernel.js';
+export { relaxedSimdAvailable, wasmKernel, wasmMemoryUsage, wasmRelaxedKernel, wasmSimdAvailable } from './kernels/wasm-kernel.js';

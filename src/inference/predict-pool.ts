@@ -6,6 +6,7 @@ import { Piscina } from 'piscina';
 import { EngineError, type Evaluation } from '../engine/index.js';
 import { serviceUnavailable } from '../errors.js';
 import { compiledFile } from '../compiled-path.js';
+import { threadMemoryBoard } from '../thread-memory.js';
 import type { EvaluateTask, InferenceTask, PredictOutput, PredictTask, TaskResult } from './tasks.js';
 
 export interface PredictPoolOptions {
@@ -48,6 +49,7 @@ export class PredictPool {
       if (err instanceof Error && /queue is at limit/i.test(err.message)) throw overloaded();
       throw err;
     }
+    threadMemoryBoard.report('predict', result.thread.id, result.thread.memory);
     if (result.ok) return result.value;
     if (result.error.code === 'INTERNAL') throw new Error(`predict worker: ${result.error.message}`);
     throw new EngineError(result.error.code, result.error.message, result.error.details);
@@ -62,6 +64,9 @@ export class PredictPool {
       idleTimeout: 60_000,
       workerData: { modelCacheEntries: this.options.modelCacheEntries, activationBudgetBytes: this.options.activationBudgetBytes },
     });
+    // A thread ended by idleTimeout must not keep counting in /metrics (piscina announces it while
+    // the thread is still terminating, so its id is still the real one).
+    this.pool.on('workerDestroy', (worker: { id: number }) => threadMemoryBoard.forget('predict', worker.id));
     return this.pool;
   }
 }

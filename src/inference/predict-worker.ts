@@ -2,8 +2,9 @@
 // checkpoint id, since a checkpoint's weights never change) and runs predict or evaluate off the
 // API's event loop.
 
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { evaluate, inferenceChunkSize, isEngineError, Model } from '../engine/index.js';
+import { readThreadMemory } from '../thread-memory.js';
 import { predictRows } from './batch-invariant.js';
 import type { InferenceTask, TaskResult } from './tasks.js';
 
@@ -28,6 +29,11 @@ function modelFor(task: InferenceTask): Model {
 }
 
 export default function run(task: InferenceTask): TaskResult {
+  const result = answer(task);
+  return { ...result, thread: { id: threadId, memory: readThreadMemory() } } as TaskResult;
+}
+
+function answer(task: InferenceTask): DistributiveOmit<TaskResult, 'thread'> {
   try {
     const model = modelFor(task);
     const chunk = inferenceChunkSize(model.activationBytesPerSample, activationBudget);
@@ -42,3 +48,5 @@ export default function run(task: InferenceTask): TaskResult {
     return { ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), details: [] } };
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

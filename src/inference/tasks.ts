@@ -2,6 +2,7 @@
 // thread boundary as instances (structured clone keeps only message and stack), so the worker
 // returns them as plain data and the pool rebuilds the EngineError.
 
+import type { ThreadMemory } from '../thread-memory.js';
 import type { ErrorDetail, EngineErrorCode, Evaluation, ModelSpec } from '../engine/index.js';
 
 interface ModelRef {
@@ -34,7 +35,8 @@ export interface PredictOutput {
   outputActivation: string;
 }
 
-export type TaskResult =
+/** Every answer carries the thread's id and memory afterwards (for /metrics). */
+export type TaskResult = { thread: { id: number; memory: ThreadMemory } } & (
   | { ok: true; op: 'predict'; value: PredictOutput }
   | { ok: true; op: 'evaluate'; value: Evaluation }
-  | { ok: false; error: { code: EngineErrorCode | 'INTERNAL'; message: string; details: ErrorDetail[] } };
+  | { ok: false; error: { code: EngineErrorCode | 'INTERNAL'; message: string; details: ErrorDetail[] } });

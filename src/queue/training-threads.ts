@@ -3,6 +3,7 @@
 
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { compiledFile } from '../compiled-path.js';
+import { threadMemoryBoard } from '../thread-memory.js';
 import type { JobOutcome, StopReason } from '../training/runtime.js';
 import type { ThreadRequest, ThreadResponse, TrainingThreadData } from '../training/thread-protocol.js';
 import type { JobEventInput } from './types.js';
@@ -70,10 +71,12 @@ export class TrainingThreads {
 
   private spawn(): Worker {
     const worker = new Worker(this.file, { workerData: this.data, resourceLimits: threadResourceLimits(this.heapMb) });
+    const threadId = worker.threadId; // reads -1 once the thread has exited
     let lastError: Error | null = null;
     worker.on('message', (message: ThreadResponse) => this.onMessage(worker, message));
     worker.on('error', (err) => (lastError = err));
     worker.on('exit', (code) => {
+      threadMemoryBoard.forget('training', threadId);
       const jobId = this.jobOf.get(worker);
       this.jobOf.delete(worker);
       const idleAt = this.idle.indexOf(worker);
@@ -97,6 +100,7 @@ export class TrainingThreads {
     }
     this.jobOf.delete(worker);
     this.idle.push(worker);
+    threadMemoryBoard.report('training', worker.threadId, message.memory);
     if (message.type === 'done') this.callbacks.onDone(message.jobId, message.outcome);
     else this.callbacks.onFailure(message.jobId, { code: 'PROCESSOR_ERROR', message: message.message });
   }

@@ -10,7 +10,7 @@ import { isUuid, newId } from './ids.js';
 import { initialProgress, isTerminal, type JobConfig, type JobRecord, type JobState } from './job-record.js';
 import type { TrialGate } from '../sweeps/config.js';
 import { newestFirst, paginate } from './pagination.js';
-import { ensureDir, listJson, readJson, sha256 } from './record-files.js';
+import { ensureDir, readJson, selectJson, sha256 } from './record-files.js';
 import type { Page, PageRequest } from './types.js';
 
 export interface JobFilter {
@@ -130,21 +130,31 @@ export class JobStore {
 
   /** Newest first, with the service's opaque cursors. */
   async list(filter: JobFilter, page: PageRequest): Promise<Page<JobRecord>> {
-    const jobs = (await this.all()).filter(
+    const jobs = await this.select(
       (job) => (!filter.modelId || job.modelId === filter.modelId) && (!filter.state || job.state === filter.state)
         && (!filter.sweepId || job.sweepId === filter.sweepId),
     );
     return paginate(jobs, page);
   }
 
+  /** How many jobs are in each state, holding no record longer than it takes to count it (/metrics). */
+  async countByState(): Promise<Map<JobState, number>> {
+    const counts = new Map<JobState, number>();
+    await this.select((job) => {
+      counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
+      return false;
+    });
+    return counts;
+  }
+
   /** Every trial job of a sweep. */
   async trialsOf(sweepId: string): Promise<JobRecord[]> {
-    return (await this.all()).filter((job) => job.sweepId === sweepId);
+    return this.select((job) => job.sweepId === sweepId);
   }
 
   /** Jobs that are queued or running, oldest first: what a restarted embedded queue runs again. */
   async unfinished(): Promise<JobRecord[]> {
-    const jobs = (await this.all()).filter((job) => !isTerminal(job.state));
+    const jobs = await this.select((job) => !isTerminal(job.state));
     return jobs.sort((a, b) => -newestFirst(a, b));
   }
 
@@ -158,9 +168,10 @@ export class JobStore {
     );
   }
 
-  private async all(): Promise<JobRecord[]> {
+  /** The records `keep` accepts; the rest are never held together (see selectJson). */
+  private async select(keep: (job: JobRecord) => boolean): Promise<JobRecord[]> {
     await this.init();
-    return listJson<JobRecord>(this.dir);
+    return selectJson<JobRecord>(this.dir, keep);
   }
 
   private path(id: string): string {

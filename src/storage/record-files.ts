@@ -53,9 +53,34 @@ export async function readBytes(path: string): Promise<Buffer | null> {
 
 /** Every `<id>.json` record in `dir` (none when `dir` does not exist). A record deleted while listing is skipped. */
 export async function listJson<T>(dir: string): Promise<T[]> {
+  return selectJson<T>(dir, () => true);
+}
+
+/**
+ * Files read at once while scanning a directory. Reading every file at once made a scan's peak memory
+ * (file buffers, strings, parsed records) grow with the number of records ever stored: with jobs read
+ * on every /metrics scrape, the soak's RSS rose with each job (issue 10). A few at a time keeps a
+ * scan's transient memory flat, while 8 reads in flight still overlap their waits.
+ */
+export const SCAN_CONCURRENCY = 8;
+
+/**
+ * The `<id>.json` records of `dir` that `keep` accepts, read SCAN_CONCURRENCY at a time; the others
+ * are dropped as soon as they are judged, so a scan holds only what it returns. Order: the directory's.
+ */
+export async function selectJson<T>(dir: string, keep: (record: T) => boolean, read: (path: string) => Promise<T | null> = readJson<T>): Promise<T[]> {
   const names = (await listDir(dir)).filter((n) => n.endsWith('.json'));
-  const records = await Promise.all(names.map((n) => readJson<T>(join(dir, n))));
-  return records.filter((r): r is Awaited<T> => r !== null) as T[];
+  const kept: (T | null)[] = new Array(names.length).fill(null);
+  let next = 0;
+  const reader = async () => {
+    while (next < names.length) {
+      const at = next++;
+      const record = await read(join(dir, names[at]));
+      if (record !== null && keep(record)) kept[at] = record;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, names.length) }, reader));
+  return kept.filter((r): r is Awaited<T> => r !== null) as T[];
 }
 
 /** Entry names in `dir`; none when it does not exist. */

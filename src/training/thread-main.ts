@@ -2,6 +2,7 @@
 // for the main thread's TrainingThreads pool; the protocol is in thread-protocol.ts.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { readThreadMemory } from '../thread-memory.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from './run-job.js';
 import type { JobRuntime, StopReason } from './runtime.js';
 import type { ThreadRequest, ThreadResponse, TrainingThreadData } from './thread-protocol.js';
@@ -33,9 +34,9 @@ async function run(jobId: string): Promise<void> {
   };
   try {
     const outcome = await runTrainingJob(jobId, runtime, await depsReady);
-    send({ type: 'done', jobId, outcome });
+    send({ type: 'done', jobId, outcome, memory: readThreadMemory() });
   } catch (err) {
-    send({ type: 'error', jobId, message: err instanceof Error ? err.message : String(err) });
+    send({ type: 'error', jobId, message: err instanceof Error ? err.message : String(err), memory: readThreadMemory() });
   } finally {
     current = null;
   }

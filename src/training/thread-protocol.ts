@@ -1,5 +1,6 @@
 // Messages between the embedded queue's main thread and its training threads.
 
+import type { ThreadMemory } from '../thread-memory.js';
 import type { JobEventInput, JobLimits, JobOutcome, StopReason } from './runtime.js';
 
 export interface TrainingThreadData {
@@ -13,6 +14,6 @@ export type ThreadRequest =
 
 export type ThreadResponse =
   | { type: 'event'; event: JobEventInput }
-  | { type: 'done'; jobId: string; outcome: JobOutcome }
+  | { type: 'done'; jobId: string; outcome: JobOutcome; memory: ThreadMemory }
   /** The processor threw something retrying may fix (I/O, a bug); the queue decides about retries. */
-  | { type: 'error'; jobId: string; message: string };
+  | { type: 'error'; jobId: string; message: string; memory: ThreadMemory };

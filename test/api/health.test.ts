@@ -54,6 +54,9 @@ describe('operations routes', () => {
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} 1/);
     expect(res.body).toContain('inference_duration_seconds');
+    // The API thread's own heap is always there; worker pools report once their threads answer.
+    expect(Number(/^thread_memory_bytes\{pool="main",kind="heap_used"\} (\S+)$/m.exec(res.body)?.[1])).toBeGreaterThan(0);
+    expect(res.body).toMatch(/^thread_memory_bytes\{pool="training",kind="wasm_reserved"\} \d+$/m);
   });
 
   it('GET /metrics counts jobs by state from the job store', async () => {

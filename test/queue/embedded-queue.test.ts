@@ -1,5 +1,5 @@
 // The embedded queue (in-process, training threads from dist/) against the queue contract, plus its
-// own promise: a restart re-queues unfinished jobs from the job records.
+// own promises: a restart re-queues unfinished jobs from the job records; training threads report their memory.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EmbeddedQueue } from '../../src/queue/embedded-queue.js';
 import { openStorage } from '../../src/storage/index.js';
 import { JobStore } from '../../src/storage/job-store.js';
+import { threadMemoryBoard } from '../../src/thread-memory.js';
 import { NO_LIMITS, type JobLimits } from '../../src/training/runtime.js';
 import { storeFixtures, storeJob, waitFor } from '../helpers/training-fixtures.js';
 import { queueContract, type QueueHarness } from './contract.js';
@@ -92,6 +93,27 @@ describe('EmbeddedQueue limits', () => {
       await h.queue.enqueue(job.id);
       const refused = await waitFor(() => h.jobs.get(job.id), (j) => j?.state === 'failed');
       expect(refused?.error?.code).toBe('LIMIT_EXCEEDED');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('EmbeddedQueue thread memory', () => {
+  it('a training thread reports its memory with each finished job, and stops counting when it exits', async () => {
+    const h = await harness();
+    try {
+      const fx = await storeFixtures(h.storage);
+      const job = await storeJob(h.jobs, fx, { epochs: 2 });
+      await h.queue.enqueue(job.id);
+      const reported = await waitFor(async () => threadMemoryBoard.total('training'), (total) => total.threads === 1);
+      expect(reported.threads).toBe(1);
+      expect(reported.heapUsedBytes).toBeGreaterThan(0);
+      expect(reported.heapTotalBytes).toBeGreaterThanOrEqual(reported.heapUsedBytes);
+      expect(reported.wasmLiveBytes).toBeLessThanOrEqual(reported.wasmReservedBytes);
+      await h.queue.close();
+      await waitFor(async () => threadMemoryBoard.total('training'), (total) => total.threads === 0, 5_000);
+      expect(threadMemoryBoard.total('training').threads).toBe(0);
     } finally {
       await h.close();
     }

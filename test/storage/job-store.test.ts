@@ -1,5 +1,5 @@
 // The job store: records round-trip, lists filter and paginate newest first, idempotency keys
-// return one job even under concurrent creates, and `isInUse` sees only unfinished jobs.
+// return one job even under concurrent creates, `isInUse` sees only unfinished jobs, and states are counted.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,13 @@ describe('JobStore', () => {
     await jobs.save(finishedRecord(job, 'cancelled', null));
     expect(await jobs.isInUse({ modelId: MODEL })).toBe(false);
     expect(await jobs.isInUse({ datasetId: DATASET })).toBe(false);
+  });
+
+  it('countByState() counts every record by state', async () => {
+    const made = (await Promise.all([create(), create(), create(OTHER_MODEL)])).map((r) => r.job);
+    await jobs.save(finishedRecord(made[0], 'succeeded', null));
+    await jobs.save({ ...made[1], state: 'running' });
+    expect(Object.fromEntries(await jobs.countByState())).toEqual({ succeeded: 1, running: 1, queued: 1 });
   });
 
   it('unfinished() lists queued and running jobs oldest first', async () => {

@@ -166,6 +166,13 @@ class WasmRuntime {
     return block;
   }
 
+  /** Bytes the memory holds (it never shrinks) and bytes in blocks not on a free list. */
+  usage(): { reservedBytes: number; liveBytes: number } {
+    let freeBytes = 0;
+    for (const [size, list] of this.free) freeBytes += size * list.length;
+    return { reservedBytes: this.memory.buffer.byteLength, liveBytes: this.top - freeBytes };
+  }
+
   private release(block: Block): void {
     const list = this.free.get(block.bytes);
     if (list) list.push(block.at);
@@ -353,6 +360,15 @@ function wasm(): WasmRuntime | null {
 /** Tests only: lowers the soft cap on WebAssembly memory to `bytes` of blocks (null: the default). */
 export function limitWasmMemoryForTesting(bytes: number | null): void {
   wasm()?.limitForTesting(bytes);
+}
+
+/**
+ * This thread's WebAssembly memory: what it holds (reserved; it never shrinks) and what is in use
+ * (live: blocks whose arrays the garbage collector has not yet found unreachable). Zeros before the
+ * first product or where WebAssembly is unavailable; it never instantiates the module itself.
+ */
+export function wasmMemoryUsage(): { reservedBytes: number; liveBytes: number } {
+  return runtime ? runtime.usage() : { reservedBytes: 0, liveBytes: 0 };
 }
 
 /** True when this runtime can run the WebAssembly SIMD kernel (otherwise wasmKernel is the reference). */
