@@ -24,6 +24,23 @@ describe('packRows', () => {
     expect(Array.from(await packRows([[0.1, -2]], [2], '/x'))).toEqual([Math.fround(0.1), -2]);
   });
 
+  it('takes rows the body reader packed as one buffer without copying, and copies rows that are not one run of it', async () => {
+    const values = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const rows = [values.subarray(0, 2), values.subarray(2, 4), values.subarray(4, 6)];
+    const out = await packRows(rows, [2], '/instances');
+    expect(out.buffer).toBe(values.buffer);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Out of order, or from two buffers: packed row by row into a buffer of its own, values intact.
+    const shuffled = await packRows([rows[1], rows[0]], [2], '/instances');
+    expect(shuffled.buffer).not.toBe(values.buffer);
+    expect(Array.from(shuffled)).toEqual([3, 4, 1, 2]);
+    const mixed = await packRows([rows[0], new Float32Array([7, 8])], [2], '/instances');
+    expect(Array.from(mixed)).toEqual([1, 2, 7, 8]);
+    expect(await details([rows[0], values.subarray(2, 5)], [2])).toEqual([
+      { path: '/instances/1', message: 'expected 2 numbers (flat row of shape [2]), received 3 numbers' },
+    ]);
+  });
+
   it('names each bad element, row by row', async () => {
     expect(await details([[1, 2], [1, 'a'], [1e39, null], [1]], [2])).toEqual([
       { path: '/instances/1/1', message: 'expected a number, received a string' },

@@ -39,8 +39,8 @@ interface Packing {
 export async function packRows(rows: readonly unknown[], shape: readonly number[], prefix: string): Promise<Float32Array> {
   const size = elementCount(shape);
   const total = rows.length * size;
-  // One row the body reader packed (number-rows-json.ts) is already the answer.
-  if (rows.length === 1 && rows[0] instanceof Float32Array && rows[0].length === size) return rows[0];
+  const packed = packedByReader(rows, size);
+  if (packed !== null) return packed;
   const packing: Packing = { shape, size, out: new Float32Array(Math.min(total, INITIAL_FLOATS)), cursor: 0, details: [] };
   for (let i = 0; i < rows.length && packing.details.length < MAX_DETAILS; i++) {
     if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToEventLoop();
@@ -51,6 +51,21 @@ export async function packRows(rows: readonly unknown[], shape: readonly number[
   }
   if (packing.details.length > 0) invalid(packing.details.slice(0, MAX_DETAILS));
   return packing.out.length === total ? packing.out : packing.out.slice(0, total);
+}
+
+/**
+ * Rows the body reader packed (number-rows-json.ts) are consecutive views of one buffer, each of the
+ * right length: that buffer, viewed whole, is already the answer, with nothing to check or copy.
+ */
+function packedByReader(rows: readonly unknown[], size: number): Float32Array | null {
+  const first = rows[0];
+  if (!(first instanceof Float32Array)) return null;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!(row instanceof Float32Array) || row.length !== size || row.buffer !== first.buffer) return null;
+    if (row.byteOffset !== first.byteOffset + i * size * Float32Array.BYTES_PER_ELEMENT) return null;
+  }
+  return new Float32Array(first.buffer, first.byteOffset, rows.length * size);
 }
 
 function packFlat(packing: Packing, row: unknown, path: string): void {
