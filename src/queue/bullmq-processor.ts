@@ -8,6 +8,7 @@ import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:time
 import { workerData } from 'node:worker_threads';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../training/run-job.js';
 import type { JobRuntime, StopReason } from '../training/runtime.js';
+import { lowerThisThreadPriority } from '../training/thread-priority.js';
 import { cancelKey, eventsPrefix, lockKey, type BullmqThreadData } from './bullmq-names.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
@@ -16,6 +17,7 @@ import { SweepEventRelay } from './sweep-events.js';
 import { SweepStore } from '../storage/sweep-store.js';
 
 const settings = workerData as BullmqThreadData;
+lowerThisThreadPriority(settings.nice ?? 0);
 /** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */
 const CANCEL_POLL_MS = 500;
 const LOCK_RETRY_MS = 250;
