@@ -1,7 +1,146 @@
-// Placeholder until the vectorised implementation lands: the reference for every CPU.
+// The fast implementations of gemm.h's contract, and the choice among them at load.
+//
+// Bits: each element of C is one lane of one vector accumulator whose chain is gemm.h's, fma by fma in
+// the same order (see gemm_kernel.inc), so the result equals nn_gemm_ref's for every input and a row's
+// bits never depend on the other rows. Nothing reassociates: this file compiles with -ffp-contract=off
+// and uses explicit FMA intrinsics only.
+//
+// Dispatch: the file compiles with plain `cc -O3 -std=c11 -fPIC` (no -m flags); the vector code sits in
+// functions with target attributes, and nn_gemm_select runs them only when __builtin_cpu_supports says
+// the CPU has the instructions. Elsewhere (no AVX2+FMA, or not x86-64) it returns the reference.
+//
+// Tiles (AVX-512, 32 zmm registers): 12 rows x 32 columns (24 accumulators) for the bulk; 16 x 16 for a
+// last panel of 9-16 columns (and n = 16, the CNN's second conv); 16 x 8 in ymm registers for <= 8
+// columns (n = 8, the first conv: a zmm tile would waste half of every FMA); 4 x 64 for calls of at most
+// 4 rows (batch-1 inference: one row still has 4 independent chains to hide FMA latency). B is packed per
+// 256-deep block into one zero-padded panel at a time (<= 64 KiB, stays in L1/L2 while every row tile
+// uses it), or read in place for calls with few rows, where packing would cost as much as the multiply.
+#include <stddef.h>
+#include <stdlib.h>
 #include "gemm.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#include <pthread.h>
+
+/** The widest packed panel: 4 vectors of 16 floats, NN_KC deep. */
+#define PANEL_FLOATS (NN_KC * 64)
+
+// The packing scratch: one per thread (Node worker threads call concurrently), allocated on a thread's
+// first call and freed when the thread exits, so the hot path never allocates.
+static _Thread_local float *tl_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void make_scratch_key(void) { scratch_key_ok = pthread_key_create(&scratch_key, free) == 0; }
+
+/** This thread's scratch, or NULL when it cannot be allocated (the caller then uses the reference). */
+static float *thread_scratch(void) {
+  if (tl_scratch) return tl_scratch;
+  pthread_once(&scratch_once, make_scratch_key);
+  float *s = aligned_alloc(64, PANEL_FLOATS * sizeof(float));
+  if (!s) return NULL;
+  if (scratch_key_ok) pthread_setspecific(scratch_key, s);
+  tl_scratch = s;
+  return s;
+}
+
+static inline int min_int(int x, int y) { return x < y ? x : y; }
+
+// ---- AVX-512: zmm (16 lanes) ----
+#define TGT "avx512f,avx512vl,avx512dq,fma"
+#define KN(x) x##_z16
+#define V __m512
+#define W 16
+#define VZERO() _mm512_setzero_ps()
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VLOADM(p, cnt) _mm512_maskz_loadu_ps((__mmask16)((1u << (cnt)) - 1), (p))
+#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define VSTOREM(p, cnt, v) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (cnt)) - 1), (v))
+#define VBCAST(p) _mm512_set1_ps(*(p))
+#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define VADD(a, b) _mm512_add_ps((a), (b))
+// relu as gemm.h writes it, v < 0 ? 0 : v: an ordered compare, so NaN and -0 pass through unchanged.
+#define VRELU(v) _mm512_mask_mov_ps((v), _mm512_cmp_ps_mask((v), _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps())
+#include "gemm_kernel.inc"
+#undef KN
+#undef V
+#undef W
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef VADD
+#undef VRELU
+
+// ---- AVX-512VL: ymm (8 lanes), for panels of at most 8 columns ----
+#define KN(x) x##_y8
+#define V __m256
+#define W 8
+#define VZERO() _mm256_setzero_ps()
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VLOADM(p, cnt) _mm256_maskz_loadu_ps((__mmask8)((1u << (cnt)) - 1), (p))
+#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define VSTOREM(p, cnt, v) _mm256_mask_storeu_ps((p), (__mmask8)((1u << (cnt)) - 1), (v))
+#define VBCAST(p) _mm256_set1_ps(*(p))
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define VADD(a, b) _mm256_add_ps((a), (b))
+#define VRELU(v) _mm256_mask_mov_ps((v), _mm256_cmp_ps_mask((v), _mm256_setzero_ps(), _CMP_LT_OQ), _mm256_setzero_ps())
+#include "gemm_kernel.inc"
+#undef TGT
+#undef KN
+#undef V
+#undef W
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef VADD
+#undef VRELU
+
+static void gemm_avx512(int transA, int transB, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                        int accumulate, const float *bias, float *y) {
+  if (m <= 0 || n <= 0) return;
+  float *scratch = k > 0 ? thread_scratch() : NULL;
+  if (!scratch) {  // k == 0 (no multiply: the reference's loop is the epilogue alone) or no memory
+    nn_gemm_ref(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, y);
+    return;
+  }
+  for (int p0 = 0; p0 < k; p0 += NN_KC) {
+    int kc = min_int(NN_KC, k - p0);
+    int first = p0 == 0 && !accumulate, last = p0 + kc >= k;
+    const float *bb = last ? bias : NULL;
+    float *yy = last ? y : NULL;
+    if (m <= 4) {
+      block_z16(4, 4, transA, transB, m, p0, kc, 0, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+      continue;
+    }
+    int whole = n / 32 * 32, rest = n - whole;
+    if (whole) block_z16(2, 12, transA, transB, m, p0, kc, 0, whole, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+    if (rest > 16) block_z16(2, 12, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+    else if (rest > 8) block_z16(1, 16, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+    else if (rest > 0) block_y8(1, 16, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+  }
+}
+#endif
+
 nn_gemm_fn nn_gemm_select(const char **name) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma")) {
+    *name = "avx512";
+    return gemm_avx512;
+  }
+#endif
   *name = "reference";
   return nn_gemm_ref;
 }
