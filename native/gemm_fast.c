@@ -7,7 +7,8 @@
 //
 // Dispatch: the file compiles with plain `cc -O3 -std=c11 -fPIC` (no -m flags); the vector code sits in
 // functions with target attributes, and nn_gemm_select runs them only when __builtin_cpu_supports says
-// the CPU has the instructions. Elsewhere (no AVX2+FMA, or not x86-64) it returns the reference.
+// the CPU has the instructions: AVX-512 (F, VL, DQ) + FMA first, else AVX2 + FMA, else (or not x86-64)
+// the reference.
 //
 // Tiles (AVX-512, 32 zmm registers): 12 rows x 32 columns (24 accumulators) for the bulk; 16 x 16 for a
 // last panel of 9-16 columns (and n = 16, the CNN's second conv); 16 x 8 in ymm registers for <= 8
@@ -17,6 +18,7 @@
 // uses it), or read in place for calls with few rows, where packing would cost as much as the multiply.
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include "gemm.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -130,16 +132,87 @@ static void gemm_avx512(int transA, int transB, int m, int n, int k,
     else if (rest > 0) block_y8(1, 16, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
   }
 }
+// ---- AVX2 + FMA: ymm (8 lanes), 16 registers, for x86-64 CPUs without AVX-512 ----
+#define TGT "avx2,fma"
+#define KN(x) x##_a8
+#define V __m256
+#define W 8
+#define AVX2_MASK(cnt) _mm256_cmpgt_epi32(_mm256_set1_epi32(cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define VZERO() _mm256_setzero_ps()
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VLOADM(p, cnt) _mm256_maskload_ps((p), AVX2_MASK(cnt))
+#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define VSTOREM(p, cnt, v) _mm256_maskstore_ps((p), AVX2_MASK(cnt), (v))
+#define VBCAST(p) _mm256_broadcast_ss(p)
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define VADD(a, b) _mm256_add_ps((a), (b))
+#define VRELU(v) _mm256_blendv_ps((v), _mm256_setzero_ps(), _mm256_cmp_ps((v), _mm256_setzero_ps(), _CMP_LT_OQ))
+#include "gemm_kernel.inc"
+#undef TGT
+#undef KN
+#undef V
+#undef W
+#undef AVX2_MASK
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef VADD
+#undef VRELU
+
+/**
+ * AVX2 tiles fit 16 ymm registers: 6 rows x 16 columns (12 accumulators) for the bulk, 12 x 8 for a
+ * last panel of <= 8 columns, and up to 4 rows x 24 columns for calls of at most 4 rows.
+ */
+static void gemm_avx2(int transA, int transB, int m, int n, int k,
+                      const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                      int accumulate, const float *bias, float *y) {
+  if (m <= 0 || n <= 0) return;
+  float *scratch = k > 0 ? thread_scratch() : NULL;
+  if (!scratch) {
+    nn_gemm_ref(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, y);
+    return;
+  }
+  for (int p0 = 0; p0 < k; p0 += NN_KC) {
+    int kc = min_int(NN_KC, k - p0);
+    int first = p0 == 0 && !accumulate, last = p0 + kc >= k;
+    const float *bb = last ? bias : NULL;
+    float *yy = last ? y : NULL;
+    if (m <= 4) {
+      block_a8(3, 4, transA, transB, m, p0, kc, 0, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+      continue;
+    }
+    int whole = n / 16 * 16, rest = n - whole;
+    if (whole) block_a8(2, 6, transA, transB, m, p0, kc, 0, whole, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+    if (rest > 8) block_a8(2, 6, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+    else if (rest > 0) block_a8(1, 12, transA, transB, m, p0, kc, whole, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+  }
+}
 #endif
 
 nn_gemm_fn nn_gemm_select(const char **name) {
+  // NN_GEMM_ISA=avx2 or =reference forces a narrower implementation than the CPU could run, so the
+  // check and the bench can exercise every path on one machine. Never a wider one.
+  const char *force = getenv("NN_GEMM_ISA");
+  int allow512 = !force || strcmp(force, "avx512") == 0;
+  int allow2 = allow512 || strcmp(force, "avx2") == 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+  if (allow512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma")) {
     *name = "avx512";
     return gemm_avx512;
   }
+  if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    *name = "avx2";
+    return gemm_avx2;
+  }
+#else
+  (void)allow512;
+  (void)allow2;
 #endif
   *name = "reference";
   return nn_gemm_ref;
