@@ -1,5 +1,5 @@
 // Build and run (from the repository root):
-//   cc -O3 -std=c11 -ffp-contract=off -D_DEFAULT_SOURCE -o /tmp/gemm_bench native/gemm_ref.c native/gemm_fast.c native/bench/gemm_bench.c -lm -lpthread -ldl && /tmp/gemm_bench
+//   cc -O3 -std=c11 -ffp-contract=off -D_DEFAULT_SOURCE -o /tmp/gemm_bench native/gemm_ref.c native/gemm_fast.c native/bench/gemm_bench.c -lm -lpthread -ldl && /tmp/gemm_bench [name filter]
 //
 // GFLOP/s (2·m·n·k per call) of nn_gemm_select's implementation and of nn_gemm_ref for the project's
 // shapes, the median of 5 samples of at least 40 ms each. For comparison only, OpenBLAS's cblas_sgemm on
@@ -60,7 +60,8 @@ static double gflops(int which, nn_gemm_fn fn, const shape *s) {
   return samples[2];
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  const char *only = argc > 1 ? argv[1] : NULL;  // run only the shapes whose name contains this
   static const shape shapes[] = {
     { "mlp fwd 784->128 b64 (bias+relu)", 0, 0, 64, 128, 784, 0, 1 },
     { "mlp fwd 128->64 b64 (bias+relu)", 0, 0, 64, 64, 128, 0, 1 },
@@ -107,6 +108,7 @@ int main(void) {
   printf("| shape | %s GFLOP/s | reference GFLOP/s | OpenBLAS 1 thread GFLOP/s |\n|---|---:|---:|---:|\n", name);
   for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
     const shape *s = &shapes[i];
+    if (only && !strstr(s->name, only)) continue;
     double f = gflops(0, fast, s), r = gflops(1, nn_gemm_ref, s);
     if (openblas) printf("| %s | %.1f | %.2f | %.1f |\n", s->name, f, r, gflops(2, NULL, s));
     else printf("| %s | %.1f | %.2f | n/a |\n", s->name, f, r);
