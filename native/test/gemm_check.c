@@ -14,6 +14,8 @@
 // the reference's operand order is the compiler's; with one NaN bit pattern everywhere, memcmp is
 // nevertheless exact.
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@
 #include <unistd.h>
 #include "../gemm.h"
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static _Thread_local uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t next_u64(void) {
   uint64_t x = rng_state;
   x ^= x << 13; x ^= x >> 7; x ^= x << 17;
@@ -67,7 +69,7 @@ static guarded guarded_alloc(size_t count) {
 static void guarded_free(guarded g) { munmap(g.map, g.map_size); }
 
 static nn_gemm_fn fast;
-static long cases;
+static atomic_long cases;
 
 typedef struct { int transA, transB, m, n, k, lda, ldb, ldc, accumulate, bias, y; double special; } shape;
 
@@ -92,7 +94,7 @@ static void check(shape s) {
   int bad = memcmp(C1.data, C2.data, cSpan * sizeof(float)) != 0 || memcmp(Y1.data, Y2.data, cSpan * sizeof(float)) != 0;
   if (bad) {
     printf("MISMATCH after %ld cases: transA=%d transB=%d m=%d n=%d k=%d lda=%d ldb=%d ldc=%d accumulate=%d bias=%d y=%d special=%g\n",
-           cases, s.transA, s.transB, s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.accumulate, s.bias, s.y, s.special);
+           (long)atomic_load(&cases), s.transA, s.transB, s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.accumulate, s.bias, s.y, s.special);
     int shown = 0;
     for (size_t i = 0; i < cSpan && shown < 8; i++) {
       uint32_t u1, u2, v1, v2;
@@ -107,7 +109,7 @@ static void check(shape s) {
   }
   guarded_free(A); guarded_free(B); guarded_free(bias);
   guarded_free(C1); guarded_free(C2); guarded_free(Y1); guarded_free(Y2);
-  cases++;
+  atomic_fetch_add(&cases, 1);
 }
 
 /** The shape with its leading dimensions at least the row lengths, sometimes more. */
@@ -118,6 +120,23 @@ static shape with_strides(int transA, int transB, int m, int n, int k, int slack
   s.ldb = (bCols > 0 ? bCols : 1) + (slack ? rand_int(0, 5) : 0);
   s.ldc = (n > 0 ? n : 1) + (slack ? rand_int(0, 5) : 0);
   return s;
+}
+
+/** Random shapes; the thread phase runs several of these at once (each thread its own seed). */
+static void random_cases(int count) {
+  for (int t = 0; t < count; t++) {
+    int big = t % 10 == 0;
+    int m = rand_int(0, big ? 70 : 30), n = rand_int(0, big ? 140 : 70);
+    int k = t % 7 == 0 ? rand_int(257, 800) : rand_int(0, 300);
+    double special = t % 3 == 0 ? 0.0 : t % 3 == 1 ? 0.01 : 0.2;
+    check(with_strides(rand_int(0, 1), rand_int(0, 1), m, n, k, rand_int(0, 1), special));
+  }
+}
+
+static void *thread_body(void *seed) {
+  rng_state = (uint64_t)(uintptr_t)seed * 0x9e3779b97f4a7c15ull + 1;
+  random_cases(500);
+  return NULL;
 }
 
 int main(void) {
@@ -140,17 +159,19 @@ int main(void) {
   printf("grid of small shapes: %ld cases\n", grid);
 
   // 2. Random shapes, including several 256-deep blocks and leading dimensions with slack.
-  for (int t = 0; t < 4000; t++) {
-    int big = t % 10 == 0;
-    int m = rand_int(0, big ? 70 : 30), n = rand_int(0, big ? 140 : 70);
-    int k = t % 7 == 0 ? rand_int(257, 800) : rand_int(0, 300);
-    double special = t % 3 == 0 ? 0.0 : t % 3 == 1 ? 0.01 : 0.2;
-    check(with_strides(rand_int(0, 1), rand_int(0, 1), m, n, k, rand_int(0, 1), special));
-  }
+  random_cases(4000);
   printf("random shapes: %ld cases\n", cases - grid);
+  long before_threads = cases;
+
+  // 3. Concurrency: 4 threads at once, each with its own packing scratch (allocated on its first call,
+  // freed when it exits), must each still get the reference's bits.
+  pthread_t threads[4];
+  for (int i = 0; i < 4; i++) pthread_create(&threads[i], NULL, thread_body, (void *)(uintptr_t)(i + 1));
+  for (int i = 0; i < 4; i++) pthread_join(threads[i], NULL);
+  printf("4 concurrent threads: %ld cases\n", cases - before_threads);
   long before = cases;
 
-  // 3. The project's shapes (MLP 784-128-64-10 and the CNN's convs), forward and backward.
+  // 4. The project's shapes (MLP 784-128-64-10 and the CNN's convs), forward and backward.
   static const int mlp[][2] = { { 784, 128 }, { 128, 64 }, { 64, 10 }, { 256, 10 } };
   static const int batches[] = { 1, 2, 5, 64 };
   for (int l = 0; l < 4; l++)
@@ -167,6 +188,6 @@ int main(void) {
   check(with_strides(0, 1, 640, 200, 16, 0, 0.001)); // conv2 dcols
   printf("project shapes: %ld cases\n", cases - before);
 
-  printf("PASS: %ld cases bit-identical to nn_gemm_ref\n", cases);
+  printf("PASS: %ld cases bit-identical to nn_gemm_ref\n", (long)cases);
   return 0;
 }
