@@ -12,7 +12,8 @@
 // NaN: inputs hold only x86's default NaN (0xffc00000), the one the hardware itself produces (inf - inf,
 // 0 * inf). IEEE 754 leaves open which NaN's payload an operation with two NaN operands returns, and
 // the reference's operand order is the compiler's; with one NaN bit pattern everywhere, memcmp is
-// nevertheless exact.
+// nevertheless exact. A last, lenient phase mixes in other NaN payloads and counts how often only the
+// payload differs (it passes those).
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,11 +36,14 @@ static float rand_unit(void) { return (float)((next_u64() >> 40) * (1.0 / 167772
 
 static float bits_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
+/** The NaNs inputs get: x86's default NaN only, or (the lenient phase) NaNs with other payloads too. */
+static _Thread_local int payload_nans;
+
 /** A random value; with probability `special` one of the values that break careless kernels. */
 static float rand_value(double special) {
   if ((double)(next_u64() % 1000000) / 1e6 >= special) return rand_unit();
   switch (next_u64() % 9) {
-    case 0: return bits_float(0xffc00000u);  // the default NaN
+    case 0: return bits_float(payload_nans && next_u64() % 2 ? 0x7fc00000u | (uint32_t)(next_u64() % 0x3fffff) : 0xffc00000u);
     case 1: return INFINITY;
     case 2: return -INFINITY;
     case 3: return -0.0f;
@@ -70,6 +74,16 @@ static void guarded_free(guarded g) { munmap(g.map, g.map_size); }
 
 static nn_gemm_fn fast;
 static atomic_long cases;
+static atomic_long payload_only;  // lenient phase: cases whose only differences are NaN payloads
+
+/** Whether two buffers are equal bit for bit, except that any NaN equals any NaN. */
+static int equal_but_nan_payloads(const float *x, const float *y, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (isnan(x[i]) && isnan(y[i])) continue;
+    if (memcmp(&x[i], &y[i], 4)) return 0;
+  }
+  return 1;
+}
 
 typedef struct { int transA, transB, m, n, k, lda, ldb, ldc, accumulate, bias, y; double special; } shape;
 
@@ -92,6 +106,10 @@ static void check(shape s) {
   nn_gemm_ref(s.transA, s.transB, s.m, s.n, s.k, A.data, s.lda, B.data, s.ldb, C1.data, s.ldc, s.accumulate, bp, s.y ? Y1.data : NULL);
   fast(s.transA, s.transB, s.m, s.n, s.k, A.data, s.lda, B.data, s.ldb, C2.data, s.ldc, s.accumulate, bp, s.y ? Y2.data : NULL);
   int bad = memcmp(C1.data, C2.data, cSpan * sizeof(float)) != 0 || memcmp(Y1.data, Y2.data, cSpan * sizeof(float)) != 0;
+  if (bad && payload_nans && equal_but_nan_payloads(C1.data, C2.data, cSpan) && equal_but_nan_payloads(Y1.data, Y2.data, cSpan)) {
+    atomic_fetch_add(&payload_only, 1);
+    bad = 0;
+  }
   if (bad) {
     printf("MISMATCH after %ld cases: transA=%d transB=%d m=%d n=%d k=%d lda=%d ldb=%d ldc=%d accumulate=%d bias=%d y=%d special=%g\n",
            (long)atomic_load(&cases), s.transA, s.transB, s.m, s.n, s.k, s.lda, s.ldb, s.ldc, s.accumulate, s.bias, s.y, s.special);
@@ -187,6 +205,15 @@ int main(void) {
   check(with_strides(1, 0, 200, 16, 640, 0, 0.001)); // conv2 dW
   check(with_strides(0, 1, 640, 200, 16, 0, 0.001)); // conv2 dcols
   printf("project shapes: %ld cases\n", cases - before);
+
+  // 5. NaNs with other payloads: IEEE 754 does not say which of two NaN operands' payloads a result
+  // carries, so these cases pass when the only differences are between NaNs; they are counted.
+  before = cases;
+  payload_nans = 1;
+  random_cases(1000);
+  payload_nans = 0;
+  printf("NaN payloads (lenient): %ld cases, %ld differ only in which NaN payload came out\n", cases - before,
+         (long)payload_only);
 
   printf("PASS: %ld cases bit-identical to nn_gemm_ref\n", (long)cases);
   return 0;
