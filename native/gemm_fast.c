@@ -10,12 +10,20 @@
 // the CPU has the instructions: AVX-512 (F, VL, DQ) + FMA first, else AVX2 + FMA, else (or not x86-64)
 // the reference.
 //
-// Tiles (AVX-512, 32 zmm registers): 12 rows x 32 columns (24 accumulators) for the bulk; 16 x 16 for a
-// last panel of 9-16 columns (and n = 16, the CNN's second conv); 16 x 8 in ymm registers for <= 8
-// columns (n = 8, the first conv: a zmm tile would waste half of every FMA); 4 x 64 for calls of at most
-// 4 rows (batch-1 inference: one row still has 4 independent chains to hide FMA latency). B is packed per
-// 256-deep block into one zero-padded panel at a time (<= 64 KiB, stays in L1/L2 while every row tile
-// uses it), or read in place for calls with few rows, where packing would cost as much as the multiply.
+// Tiles (AVX-512, 32 zmm registers): 12 rows x 32 columns (24 accumulators) for the bulk (8 x 32
+// measured the same, ~100-108 GFLOP/s, about 90% of this Zen 4 core's FMA peak); 8 x 16 for a last
+// panel of 9-16 columns (and n = 16, the CNN's second conv); 8 x 8 in ymm registers for <= 8 columns
+// (n = 8, the first conv: a zmm tile would waste half of every FMA, and Zen 4 runs two ymm FMAs per
+// cycle, so ymm loses nothing); up to 4 x 64 for calls of at most 4 rows (batch-1 inference: one row
+// still has 4 independent chains to hide FMA latency, and only the vectors a panel needs are computed).
+// Row tiles are balanced, so 64 rows run as 11,11,11,11,11,9 rather than 12 x 5 + 4.
+//
+// Packing: per 256-deep block, B is packed one zero-padded panel at a time (<= 64 KiB: it stays in L1/L2
+// while every row tile of the block uses it); a transposed B goes through 8x8 in-register transposes.
+// Calls of few rows read a non-transposed B in place (a masked load for the last columns), since
+// packing would cost about as much as the multiply. A is never packed: each element is broadcast from
+// where it lies, which costs the same for either layout. The zero-padded lanes are never stored: the
+// last vector of each row goes through a masked store.
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
