@@ -1,10 +1,13 @@
 // Build and run (from the repository root):
 //   cc -O2 -std=c11 -ffp-contract=off -D_DEFAULT_SOURCE -o /tmp/gemm_check native/gemm_ref.c native/gemm_fast.c native/test/gemm_check.c -lm -lpthread && /tmp/gemm_check
+// NN_GEMM_ISA=avx2 /tmp/gemm_check checks the AVX2 path on an AVX-512 machine (=reference: the check's
+// own sanity). It also runs clean built with -fsanitize=address,undefined and with -fsanitize=thread.
 //
 // Checks that nn_gemm_select's implementation equals nn_gemm_ref bit for bit (memcmp of the whole C and
 // y buffers, including the gap elements between rows when ldc > n, which both must leave untouched)
 // over a grid of small shapes, thousands of random shapes and flag combinations, the project's real
-// shapes, and inputs full of NaN, inf, -0, denormals and overflow. Exits 1 on the first difference.
+// shapes, 4 threads calling at once, and inputs full of NaN, inf, -0, denormals and overflow. Exits 1
+// on the first difference.
 //
 // Every input span ends exactly at a page boundary followed by an unreadable page, so a read past the
 // end of A, B, bias (or a write past C's span) crashes the check instead of passing unseen.
