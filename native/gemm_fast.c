@@ -162,6 +162,116 @@ static __attribute__((target("avx2"))) void pack_transposed(const float *b, long
 #undef VADD
 #undef VRELU
 
+// ---- AVX-512, rows in the vector: a stored-transposed A (transA) times at most 8 columns ----
+// The first conv's forward multiply is (rows x 25) · (25 x 8) with A stored 25 x rows (the transposed
+// patches). Lanes over columns would need one broadcast load per row and FMA; here a lane is a row:
+// A's 16 consecutive rows at depth p are one contiguous vector, each of B's n <= 8 values at depth p is
+// one broadcast, so a 32-row tile costs 2 + n loads for 2n FMAs. Each element's chain is still gemm.h's.
+// The accumulators (column-major) go through two 8x8 in-register transposes per 16 rows for the
+// row-major epilogue.
+#define RV_TGT __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
+
+static inline RV_TGT __attribute__((always_inline)) void transpose8x8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/**
+ * Rows [0, rows) (rows <= 16*nh) x columns [0, nc) of C for one depth block. A's row p (depth) starts
+ * at a + p*lda (already offset to the tile's first row); op(B)[p][j] is b[p*8 + j] (packed).
+ */
+static inline RV_TGT __attribute__((always_inline)) void rv_tile(
+    const int nc, const int nh, int rows, int kc, const float *a, long lda, const float *b,
+    float *c, long ldc, int first, int last, const float *bias, float *y) {
+  __m512 acc[2][8];
+  for (int h = 0; h < nh; h++)
+    for (int j = 0; j < nc; j++) acc[h][j] = _mm512_setzero_ps();
+  __mmask16 m0 = rows >= 16 ? 0xffff : (__mmask16)((1u << rows) - 1);
+  __mmask16 m1 = rows >= 32 ? 0xffff : rows > 16 ? (__mmask16)((1u << (rows - 16)) - 1) : 0;
+  for (int p = 0; p < kc; p++) {
+    const float *ap = a + p * lda, *bp = b + p * 8;
+    __m512 a0 = _mm512_maskz_loadu_ps(m0, ap);
+    __m512 a1 = nh > 1 ? _mm512_maskz_loadu_ps(m1, ap + 16) : a0;
+#pragma GCC unroll 8
+    for (int j = 0; j < nc; j++) {
+      __m512 bj = _mm512_set1_ps(bp[j]);
+      acc[0][j] = _mm512_fmadd_ps(a0, bj, acc[0][j]);
+      if (nh > 1) acc[1][j] = _mm512_fmadd_ps(a1, bj, acc[1][j]);
+    }
+  }
+  const __mmask8 cm = (__mmask8)((1u << nc) - 1);
+  const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 2
+  for (int h = 0; h < nh; h++) {
+    __m256 lo[8], hi[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; j++) {
+      __m512 x = j < nc ? acc[h][j] : _mm512_setzero_ps();
+      lo[j] = _mm512_castps512_ps256(x);
+      hi[j] = _mm512_extractf32x8_ps(x, 1);
+    }
+    transpose8x8(lo);
+    transpose8x8(hi);
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; r++) {  // unrolled: lo/hi stay registers
+      if (h * 16 + r >= rows) break;
+      long row = h * 16 + r;
+      float *cp = c + row * ldc;
+      __m256 x = r < 8 ? lo[r] : hi[r - 8];
+      if (!first) x = _mm256_add_ps(_mm256_maskz_loadu_ps(cm, cp), x);
+      if (last && bias) x = _mm256_add_ps(x, _mm256_maskz_loadu_ps(cm, bias));
+      _mm256_mask_storeu_ps(cp, cm, x);
+      if (last && y)
+        _mm256_mask_storeu_ps(y + row * ldc, cm,
+                              _mm256_mask_mov_ps(x, _mm256_cmp_ps_mask(x, zero, _CMP_LT_OQ), zero));
+    }
+  }
+}
+
+#define RV_CASE(NC) \
+  case NC: \
+    if (nh == 2) rv_tile(NC, 2, rows, kc, a, lda, b, c, ldc, first, last, bias, y); \
+    else rv_tile(NC, 1, rows, kc, a, lda, b, c, ldc, first, last, bias, y); \
+    break;
+
+static RV_TGT void rv_dispatch(int nc, int nh, int rows, int kc, const float *a, long lda, const float *b,
+                               float *c, long ldc, int first, int last,
+                               const float *bias, float *y) {
+  switch (nc) { RV_CASE(1) RV_CASE(2) RV_CASE(3) RV_CASE(4) RV_CASE(5) RV_CASE(6) RV_CASE(7) RV_CASE(8) }
+}
+#undef RV_CASE
+
+/**
+ * One depth block of a transA call with n <= 8: B's kc x n block packed to kc rows of 8 (so every
+ * broadcast is at a constant offset), then 32-row tiles.
+ */
+static RV_TGT void rv_block(int transB, int m, int n, int p0, int kc, const float *a, long lda,
+                            const float *b, long ldb, float *c, long ldc, int first, int last,
+                            const float *bias, float *y, float *scratch) {
+  long bsp = transB ? 1 : ldb, bsj = transB ? ldb : 1;
+  for (int p = 0; p < kc; p++)
+    for (int j = 0; j < n; j++) scratch[p * 8 + j] = b[(long)(p0 + p) * bsp + j * bsj];
+  for (int i = 0; i < m; i += 32) {
+    int rows = m - i < 32 ? m - i : 32;
+    rv_dispatch(n, rows > 16 ? 2 : 1, rows, kc, a + (long)p0 * lda + i, lda, scratch,
+                c + (long)i * ldc, ldc, first, last, bias, y ? y + (long)i * ldc : NULL);
+  }
+}
+
 static void gemm_avx512(int transA, int transB, int m, int n, int k,
                         const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                         int accumulate, const float *bias, float *y) {
@@ -176,6 +286,10 @@ static void gemm_avx512(int transA, int transB, int m, int n, int k,
     int first = p0 == 0 && !accumulate, last = p0 + kc >= k;
     const float *bb = last ? bias : NULL;
     float *yy = last ? y : NULL;
+    if (transA && n <= 8 && m > 4) {
+      rv_block(transB, m, n, p0, kc, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
+      continue;
+    }
     if (m <= 4) {
       block_z16(4, 4, transA, transB, m, p0, kc, 0, n, a, lda, b, ldb, c, ldc, first, last, bb, yy, scratch);
       continue;
