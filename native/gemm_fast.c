@@ -13,10 +13,11 @@
 // Tiles (AVX-512, 32 zmm registers): 12 rows x 32 columns (24 accumulators) for the bulk (8 x 32
 // measured the same, ~100-110 GFLOP/s, about 90% of this Zen 4 core's measured FMA peak of 117);
 // 8 x 16 for a last panel of 9-16 columns (and n = 16, the CNN's second conv); 8 x 8 in ymm registers
-// for <= 8 columns (n = 8, the first conv: a zmm tile would waste half of every FMA, and Zen 4 runs
-// two ymm FMAs per cycle, so ymm loses nothing); up to 4 x 64 for calls of at most 4 rows (batch-1
-// inference: one row still has 4 independent chains to hide FMA latency, and only the vectors a panel
-// needs are computed).
+// for <= 8 columns (n = 8, the first conv's dW: a zmm tile would waste half of every FMA, and Zen 4
+// runs two ymm FMAs per cycle, so ymm loses nothing); up to 4 x 64 for calls of at most 4 rows
+// (batch-1 inference: one row still has 4 independent chains to hide FMA latency, and only the vectors
+// a panel needs are computed). And for transA with n <= 8 (the first conv's forward), 32 rows x n with
+// a lane per row instead of per column (see rv_tile).
 // Row tiles are balanced, so 64 rows run as 11,11,11,11,11,9 rather than 12 x 5 + 4.
 //
 // Packing: per 256-deep block, B is packed one zero-padded panel at a time (<= 64 KiB: it stays in L1/L2
