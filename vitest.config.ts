@@ -2,10 +2,15 @@
 // globalSetup rebuilds dist/ when it is stale: threads and child processes run the compiled code.
 // Kernel matrix: the whole suite runs on the plain-SIMD WebAssembly build; the engine and training
 // tests (and serving's batch invariance) run again on the relaxed-SIMD build (fused multiply-add), in processes started with the flag
-// Node 20 needs for it (test/helpers/kernel.ts selects the build from KERNEL).
+// Node 20 needs for it (test/helpers/kernel.ts selects the build from KERNEL), and again on the native
+// kernel where its optional addon was built (relaxed SIMD on too: its tests compare bits with that build).
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+const KERNEL_SUITES = ['test/engine/**/*.test.ts', 'test/training/**/*.test.ts', 'test/inference/batch-invariant.test.ts'];
+/** Built by scripts/build-native.ts when a C compiler is present; the native entry runs only then. */
+const NATIVE_ADDON = new URL('./dist/native/nn_native.node', import.meta.url);
 
 export default defineConfig({
   test: {
@@ -22,11 +27,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'wasm-relaxed-simd',
-          include: ['test/engine/**/*.test.ts', 'test/training/**/*.test.ts', 'test/inference/batch-invariant.test.ts'],
+          include: KERNEL_SUITES,
           execArgv: [RELAXED_SIMD_FLAG],
           env: { KERNEL: 'wasm-relaxed-simd' },
         },
       },
+      ...(existsSync(NATIVE_ADDON)
+        ? [{ extends: true as const, test: { name: 'native', include: KERNEL_SUITES, execArgv: [RELAXED_SIMD_FLAG], env: { KERNEL: 'native', NN_KERNEL: 'native' } } }]
+        : []),
     ],
   },
 });

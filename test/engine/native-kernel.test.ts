@@ -1,0 +1,209 @@
+// The native kernel (native/addon.c + gemm.h's contract) against the WebAssembly relaxed-SIMD build:
+// bit for bit where that build runs in this process (its fused multiply-add is gemm.h's fmaf chain),
+// close to the TypeScript reference otherwise. Every transpose / accumulate / bias / relu case, odd
+// shapes, k past one 256-deep block, operands in WebAssembly memory (a SharedArrayBuffer) and on the
+// JS heap; and every span checked: bad offsets throw a RangeError instead of touching memory.
+// Where the addon was not built (no C compiler), the selection's fallback is what is tested.
+
+import { describe, expect, it } from 'vitest';
+import {
+  createNativeKernel, relaxedSimdAvailable, typescriptKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
+} from '../../src/engine/index.js';
+import { loadNative } from '../../src/native/load-native.js';
+import { chooseKernel } from '../../src/native/select-kernel.js';
+import { uniform } from './engine-helpers.js';
+
+const { binding, reason } = loadNative();
+
+/** Differences between two float32 arrays as bit patterns (NaN payloads aside), at most five. */
+function bitDifferences(actual: Float32Array, expected: Float32Array): string[] {
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  const out: string[] = [];
+  for (let i = 0; i < e.length && out.length < 5; i++) {
+    if (a[i] !== e[i] && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) out.push(`[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+  return out;
+}
+
+function closeTo(actual: Float32Array, expected: Float32Array, tolerance: number): string[] {
+  let scale = 1e-3;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  const out: string[] = [];
+  for (let i = 0; i < expected.length && out.length < 5; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= tolerance * scale)) out.push(`[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+  return out;
+}
+
+/** A float32 buffer in the WebAssembly kernel's memory (a SharedArrayBuffer) or on the JS heap. */
+function f32(values: ArrayLike<number>, inWasm: boolean): Float32Array {
+  const out = inWasm ? wasmRelaxedKernel.allocateFloat32!(values.length) : new Float32Array(values.length);
+  out.set(values);
+  return out;
+}
+
+interface Case {
+  transA: boolean; transB: boolean; m: number; n: number; k: number;
+  accumulate: boolean; bias: boolean; relu: boolean; inWasm: boolean;
+}
+
+/** Runs one product on `kernel` (through gemmBiasRelu when the case has an epilogue); returns C and Y. */
+function run(kernel: MatMulKernel, c: Case, seed: number): { c: Float32Array; y: Float32Array } {
+  const pad = 3; // leading dimensions wider than the rows, and operands at an offset
+  const [aRows, aCols] = c.transA ? [c.k, c.m] : [c.m, c.k];
+  const [bRows, bCols] = c.transB ? [c.n, c.k] : [c.k, c.n];
+  const lda = aCols + pad, ldb = bCols + pad;
+  const epilogue = c.bias || c.relu;
+  const ldc = epilogue && c.m < 4 ? c.n : c.n + pad; // the WebAssembly kernel fuses few rows only when ldc = n
+  const a = f32(uniform(2 + aRows * lda, seed, -1, 1), c.inWasm);
+  const b = f32(uniform(1 + bRows * ldb, seed + 1, -1, 1), c.inWasm);
+  const cOut = f32(uniform(5 + c.m * ldc, seed + 2, -1, 1), c.inWasm);
+  const y = f32(new Float32Array(cOut.length), c.inWasm);
+  const bias = c.bias ? f32(uniform(c.n, seed + 3, -1, 1), c.inWasm) : null;
+  if (epilogue) {
+    const fused = kernel.gemmBiasRelu?.(c.transA, c.m, c.n, c.k, a, 2, lda, b, 1, ldb, cOut, 5, ldc, bias, c.relu ? y : null) ?? false;
+    if (kernel.name.startsWith('native')) expect(fused, 'the native kernel fuses every float32 epilogue').toBe(true);
+    if (!fused) {
+      // The same arithmetic as separate steps (what the engine does when a kernel cannot fuse).
+      kernel.gemm(c.transA, false, c.m, c.n, c.k, a, 2, lda, b, 1, ldb, cOut, 5, ldc, false);
+      for (let i = 0; i < c.m; i++) {
+        for (let j = 0; j < c.n; j++) {
+          const at = 5 + i * ldc + j;
+          if (bias) cOut[at] = cOut[at] + bias[j];
+          if (c.relu) y[at] = cOut[at] < 0 ? 0 : cOut[at];
+        }
+      }
+    }
+  } else {
+    kernel.gemm(c.transA, c.transB, c.m, c.n, c.k, a, 2, lda, b, 1, ldb, cOut, 5, ldc, c.accumulate);
+  }
+  return { c: Float32Array.from(cOut), y: Float32Array.from(y) };
+}
+
+/** Every flag combination over shapes that cross the 4x8 tiles, the 256-column blocks and the 256-deep blocks. */
+function cases(): Case[] {
+  const shapes = [[1, 1, 1], [3, 5, 7], [4, 8, 256], [7, 13, 257], [17, 33, 600], [64, 10, 784], [2, 300, 40], [5, 9, 0]];
+  const out: Case[] = [];
+  for (const [m, n, k] of shapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) out.push({ transA, transB, m, n, k, accumulate, bias: false, relu: false, inWasm: (m + n) % 2 === 0 });
+      }
+      for (const [bias, relu] of [[true, false], [false, true], [true, true]]) {
+        out.push({ transA, transB: false, m, n, k, accumulate: false, bias, relu, inWasm: m % 2 === 1 });
+      }
+    }
+  }
+  return out;
+}
+
+const label = (c: Case) => `${c.m}x${c.n}x${c.k} transA=${c.transA} transB=${c.transB} acc=${c.accumulate} bias=${c.bias} relu=${c.relu} wasm=${c.inWasm}`;
+
+if (binding) {
+  const native = createNativeKernel(binding);
+  const relaxed = relaxedSimdAvailable();
+
+  describe(`the native kernel (${native.name})`, () => {
+    it('is named after the gemm the addon selected', () => {
+      expect(native.name).toBe(`native-${binding.info().gemm}`);
+    });
+
+    it(relaxed ? 'gives the relaxed-SIMD WebAssembly bits in every case' : 'stays close to the TypeScript reference in every case', () => {
+      cases().forEach((c, i) => {
+        const got = run(native, c, 10 + i);
+        // The WebAssembly kernel hands few-row products with B transposed to the reference: compare those with the reference.
+        const bitExact = relaxed && !(c.m < 4 && c.transB);
+        const want = run(bitExact ? wasmRelaxedKernel : typescriptKernel, c, 10 + i);
+        if (bitExact) {
+          expect(bitDifferences(got.c, want.c), label(c)).toEqual([]);
+          expect(bitDifferences(got.y, want.y), `${label(c)} y`).toEqual([]);
+        } else {
+          expect(closeTo(got.c, want.c, 1e-5), label(c)).toEqual([]);
+          expect(closeTo(got.y, want.y, 1e-5), `${label(c)} y`).toEqual([]);
+        }
+      });
+    });
+
+    it('computes a row alone exactly as inside a batch (batch invariance)', () => {
+      const [m, n, k] = [9, 37, 300];
+      for (const transB of [false, true]) {
+        const a = Float32Array.from(uniform(m * k, 3, -1, 1));
+        const b = Float32Array.from(uniform(n * k, 4, -1, 1));
+        const ldb = transB ? k : n;
+        const whole = new Float32Array(m * n);
+        native.gemm(false, transB, m, n, k, a, 0, k, b, 0, ldb, whole, 0, n, false);
+        for (let i = 0; i < m; i++) {
+          const row = new Float32Array(n);
+          native.gemm(false, transB, 1, n, k, a, i * k, k, b, 0, ldb, row, 0, n, false);
+          expect(bitDifferences(row, whole.subarray(i * n, (i + 1) * n)), `row ${i} transB=${transB}`).toEqual([]);
+        }
+      }
+    });
+
+    it('hands float64 work to the TypeScript reference', () => {
+      const a = Float64Array.from(uniform(6, 5, -1, 1)), b = Float64Array.from(uniform(6, 6, -1, 1));
+      const got = new Float64Array(4), want = new Float64Array(4);
+      native.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, got, 0, 2, false);
+      typescriptKernel.gemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, want, 0, 2, false);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(native.gemmBiasRelu!(false, 2, 2, 3, a, 0, 3, b, 0, 2, got, 0, 2, null, null)).toBe(false);
+    });
+
+    describe('bounds: every span is checked before memory is touched', () => {
+      const a = new Float32Array(12), b = new Float32Array(16), c = new Float32Array(12); // A 3x4, B 4x4, C 3x4
+      type Args = Parameters<NativeBinding['gemm']>;
+      const good: Args = [false, false, 3, 4, 4, a, 0, 4, b, 0, 4, c, 0, 4, false, null, null];
+      const bad: Array<[string, (args: Args) => void]> = [
+        ['A past its end (offset)', (x) => { x[6] = 1; }],
+        ['A past its end (lda)', (x) => { x[7] = 5; }],
+        ['B past its end', (x) => { x[9] = 2; }],
+        ['B transposed past its end', (x) => { x[1] = true; x[3] = 5; }],
+        ['C past its end', (x) => { x[13] = 5; }],
+        ['a negative offset', (x) => { x[12] = -1; }],
+        ['C at an offset past its end', (x) => { x[12] = 1; }],
+        ['a leading dimension shorter than a row', (x) => { x[13] = 3; }],
+        ['a bias shorter than n', (x) => { x[15] = new Float32Array(3); }],
+        ['y shorter than C', (x) => { x[16] = new Float32Array(11); }],
+        ['a fractional size', (x) => { x[4] = 1.5; }],
+        ['an offset past 2^31', (x) => { x[6] = 2 ** 31; }],
+      ];
+      it('accepts the exact fit', () => {
+        expect(() => binding.gemm(...good)).not.toThrow();
+      });
+      for (const [what, change] of bad) {
+        it(`throws a RangeError for ${what}`, () => {
+          const args = [...good] as Args;
+          change(args);
+          expect(() => binding.gemm(...args)).toThrow(RangeError);
+        });
+      }
+      it('throws a TypeError for an operand that is not a Float32Array', () => {
+        const args = [...good] as Args;
+        (args as unknown[])[5] = new Float64Array(12);
+        expect(() => binding.gemm(...args)).toThrow(TypeError);
+      });
+    });
+  });
+} else {
+  describe('without the native addon', () => {
+    it(`auto falls back to WebAssembly and native refuses to start (${reason})`, () => {
+      expect(chooseKernel('auto').name).toBe(wasmRelaxedKernel.name);
+      expect(() => chooseKernel('native')).toThrow(/NN_KERNEL=native/);
+    });
+  });
+}
+
+describe('kernel selection (NN_KERNEL)', () => {
+  const fake = (gemm: string): NativeBinding => ({ info: () => ({ gemm }), gemm: () => undefined });
+  it('auto takes a vectorised native gemm, not the slow reference, and falls back to WebAssembly', () => {
+    expect(chooseKernel('auto', () => ({ binding: fake('avx512'), reason: null })).name).toBe('native-avx512');
+    expect(chooseKernel('auto', () => ({ binding: fake('reference'), reason: null })).name).toBe(wasmRelaxedKernel.name);
+    expect(chooseKernel('auto', () => ({ binding: null, reason: 'absent' })).name).toBe(wasmRelaxedKernel.name);
+  });
+  it('wasm never loads the addon; native runs any gemm and names the reason it cannot load', () => {
+    expect(chooseKernel('wasm', () => { throw new Error('must not load'); }).name).toBe(wasmRelaxedKernel.name);
+    expect(chooseKernel('native', () => ({ binding: fake('reference'), reason: null })).name).toBe('native-reference');
+    expect(() => chooseKernel('native', () => ({ binding: null, reason: 'no such file' }))).toThrow(/NN_KERNEL=native.*no such file/);
+  });
+});
