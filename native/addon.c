@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "gemm.h"
+#include "ops.h"
 
 #define MAX_ARGS 20
 
@@ -159,6 +160,155 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+/**
+ * The 12 window numbers from argument i on (batch, inH, inW, channels, kH, kW, strideH, strideW,
+ * padTop, padLeft, outH, outW). `pooling`: every window of the output grid must overlap the image,
+ * since pooling reads the first element of each clipped window (im2col and col2im check each pixel).
+ */
+static nn_window window_args(args_t *in, size_t i, int pooling) {
+  nn_window g;
+  g.batch = int_arg(in, i, 0);
+  g.inH = int_arg(in, i + 1, 1);
+  g.inW = int_arg(in, i + 2, 1);
+  g.channels = int_arg(in, i + 3, 1);
+  g.kH = int_arg(in, i + 4, 1);
+  g.kW = int_arg(in, i + 5, 1);
+  g.strideH = int_arg(in, i + 6, 1);
+  g.strideW = int_arg(in, i + 7, 1);
+  g.padTop = int_arg(in, i + 8, 0);
+  g.padLeft = int_arg(in, i + 9, 0);
+  g.outH = int_arg(in, i + 10, 0);
+  g.outW = int_arg(in, i + 11, 0);
+  if (in->failed || !pooling) return g;
+  int64_t lastY = (int64_t)(g.outH - 1) * g.strideH - g.padTop, lastX = (int64_t)(g.outW - 1) * g.strideW - g.padLeft;
+  if (g.padTop >= g.kH || g.padLeft >= g.kW || (g.outH > 0 && lastY >= g.inH) || (g.outW > 0 && lastX >= g.inW)) {
+    fail(in, 1, "window geometry: a window of the output grid lies outside the image");
+  }
+  return g;
+}
+
+static int64_t image_floats(const nn_window *g) { return (int64_t)g->batch * g->inH * g->inW * g->channels; }
+static int64_t output_floats(const nn_window *g) { return (int64_t)g->batch * g->outH * g->outW * g->channels; }
+static int64_t cols_floats(const nn_window *g) { return (int64_t)g->batch * g->outH * g->outW * g->kH * g->kW * g->channels; }
+
+// biasRelu(z, offset, bias|null, rows, width, y|null): y laid out as z from `offset`.
+static napi_value bias_relu(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 6, &in)) return NULL;
+  floats_t z = floats_arg(&in, 0, 0);
+  int offset = int_arg(&in, 1, 0);
+  floats_t bias = floats_arg(&in, 2, 1);
+  int rows = int_arg(&in, 3, 0), width = int_arg(&in, 4, 0);
+  floats_t y = floats_arg(&in, 5, 1);
+  check_span(&in, "z", z, offset, rows, width, width);
+  if (bias.data) check_span(&in, "bias", bias, 0, 1, width, width);
+  if (y.data) check_span(&in, "y", y, offset, rows, width, width);
+  if (in.failed) return NULL;
+  if (rows && width) nn_bias_relu(z.data + offset, bias.data, rows, width, y.data ? y.data + offset : NULL);
+  return undefined_value(env);
+}
+
+// reluBackward(dy, z, dz, length)
+static napi_value relu_backward(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 4, &in)) return NULL;
+  floats_t dy = floats_arg(&in, 0, 0), z = floats_arg(&in, 1, 0), dz = floats_arg(&in, 2, 0);
+  int length = int_arg(&in, 3, 0);
+  check_span(&in, "dy", dy, 0, 1, length, length);
+  check_span(&in, "z", z, 0, 1, length, length);
+  check_span(&in, "dz", dz, 0, 1, length, length);
+  if (in.failed) return NULL;
+  if (length) nn_relu_backward(dy.data, z.data, dz.data, length);
+  return undefined_value(env);
+}
+
+// sumRows(x, out, rows, width)
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 4, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0), out = floats_arg(&in, 1, 0);
+  int rows = int_arg(&in, 2, 0), width = int_arg(&in, 3, 0);
+  check_span(&in, "x", x, 0, rows, width, width);
+  check_span(&in, "out", out, 0, 1, width, width);
+  if (in.failed) return NULL;
+  if (width) nn_sum_rows(x.data, out.data, rows, width);
+  return undefined_value(env);
+}
+
+// im2col(x, xOffset, ...window, cols) and col2im(dcols, ...window, dx, dxOffset)
+static napi_value im2col(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 15, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0);
+  int xOffset = int_arg(&in, 1, 0);
+  nn_window g = window_args(&in, 2, 0);
+  floats_t cols = floats_arg(&in, 14, 0);
+  check_span(&in, "x", x, xOffset, 1, image_floats(&g), image_floats(&g));
+  check_span(&in, "cols", cols, 0, 1, cols_floats(&g), cols_floats(&g));
+  if (in.failed) return NULL;
+  if (cols_floats(&g)) nn_im2col(x.data + xOffset, &g, cols.data);
+  return undefined_value(env);
+}
+
+static napi_value col2im(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 15, &in)) return NULL;
+  floats_t dcols = floats_arg(&in, 0, 0);
+  nn_window g = window_args(&in, 1, 0);
+  floats_t dx = floats_arg(&in, 13, 0);
+  int dxOffset = int_arg(&in, 14, 0);
+  check_span(&in, "dcols", dcols, 0, 1, cols_floats(&g), cols_floats(&g));
+  check_span(&in, "dx", dx, dxOffset, 1, image_floats(&g), image_floats(&g));
+  if (in.failed) return NULL;
+  if (image_floats(&g)) nn_col2im(dcols.data, &g, dx.data + dxOffset);
+  return undefined_value(env);
+}
+
+// im2colTransposed(x, xOffset, ...window (channels 1), cols, ld)
+static napi_value im2col_transposed(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 16, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0);
+  int xOffset = int_arg(&in, 1, 0);
+  nn_window g = window_args(&in, 2, 0);
+  floats_t cols = floats_arg(&in, 14, 0);
+  int ld = int_arg(&in, 15, 0);
+  if (!in.failed && g.channels != 1) fail(&in, 1, "im2colTransposed takes images of one channel");
+  check_span(&in, "x", x, xOffset, 1, image_floats(&g), image_floats(&g));
+  check_span(&in, "cols", cols, 0, (int64_t)g.kH * g.kW, (int64_t)g.batch * g.outH * g.outW, ld);
+  if (in.failed) return NULL;
+  if (cols_floats(&g)) nn_im2col_transposed(x.data + xOffset, &g, cols.data, ld);
+  return undefined_value(env);
+}
+
+// maxPool(x, ...window, y) and maxPoolBackward(x, grad, ...window, dx)
+static napi_value max_pool(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 14, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0);
+  nn_window g = window_args(&in, 1, 1);
+  floats_t y = floats_arg(&in, 13, 0);
+  check_span(&in, "x", x, 0, 1, image_floats(&g), image_floats(&g));
+  check_span(&in, "y", y, 0, 1, output_floats(&g), output_floats(&g));
+  if (in.failed) return NULL;
+  if (output_floats(&g)) nn_max_pool(x.data, &g, y.data);
+  return undefined_value(env);
+}
+
+static napi_value max_pool_backward(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 15, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0), grad = floats_arg(&in, 1, 0);
+  nn_window g = window_args(&in, 2, 1);
+  floats_t dx = floats_arg(&in, 14, 0);
+  check_span(&in, "x", x, 0, 1, image_floats(&g), image_floats(&g));
+  check_span(&in, "grad", grad, 0, 1, output_floats(&g), output_floats(&g));
+  check_span(&in, "dx", dx, 0, 1, image_floats(&g), image_floats(&g));
+  if (in.failed) return NULL;
+  if (image_floats(&g)) nn_max_pool_backward(x.data, grad.data, &g, dx.data);
+  return undefined_value(env);
+}
+
 static napi_value info_fn(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, name;
@@ -173,6 +323,14 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
     {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, info_fn, NULL, NULL, NULL, napi_default, NULL},
+    {"biasRelu", NULL, bias_relu, NULL, NULL, NULL, napi_default, NULL},
+    {"reluBackward", NULL, relu_backward, NULL, NULL, NULL, napi_default, NULL},
+    {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},
+    {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
+    {"im2colTransposed", NULL, im2col_transposed, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPoolBackward", NULL, max_pool_backward, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -14,6 +14,10 @@ export const NATIVE_ADDON_PATH = compiledFile(import.meta.url, './nn_native.node
 
 let loaded: NativeLoad | undefined;
 
+const EXPORTS: ReadonlyArray<keyof NativeBinding> = [
+  'info', 'gemm', 'biasRelu', 'reluBackward', 'sumRows', 'im2col', 'col2im', 'im2colTransposed', 'maxPool', 'maxPoolBackward',
+];
+
 /** The addon's binding, loaded once per thread (a Node-API module loads in each thread that asks). */
 export function loadNative(path = NATIVE_ADDON_PATH): NativeLoad {
   if (path === NATIVE_ADDON_PATH && loaded) return loaded;
@@ -26,7 +30,8 @@ function tryLoad(path: string): NativeLoad {
   if (!existsSync(path)) return { binding: null, reason: `${path} does not exist (npm run build:native builds it; it needs a C compiler)` };
   try {
     const binding = createRequire(import.meta.url)(path) as NativeBinding;
-    if (typeof binding.gemm !== 'function' || typeof binding.info !== 'function') return { binding: null, reason: `${path} is not the native kernel addon` };
+    const missing = EXPORTS.filter((name) => typeof binding[name] !== 'function');
+    if (missing.length > 0) return { binding: null, reason: `${path} lacks ${missing.join(', ')} (an addon older than this code: npm run build:native)` };
     return { binding, reason: null };
   } catch (err) {
     return { binding: null, reason: `${path} failed to load: ${err instanceof Error ? err.message : String(err)}` };

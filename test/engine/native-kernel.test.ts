@@ -7,8 +7,9 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  createNativeKernel, relaxedSimdAvailable, typescriptKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
+  createNativeKernel, relaxedSimdAvailable, typescriptKernel, wasmKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
 } from '../../src/engine/index.js';
+import type { Window2d } from '../../src/engine/kernels/window2d.js';
 import { loadNative } from '../../src/native/load-native.js';
 import { chooseKernel } from '../../src/native/select-kernel.js';
 import { uniform } from './engine-helpers.js';
@@ -150,6 +151,85 @@ if (binding) {
       expect(native.gemmBiasRelu!(false, 2, 2, 3, a, 0, 3, b, 0, 2, got, 0, 2, null, null)).toBe(false);
     });
 
+    describe('the helpers in C give the WebAssembly kernel\'s bits (both builds share them)', () => {
+      /** Windows with padding, strides 1 and 2, and channel counts off the 4-lane vectors. */
+      const windows: Window2d[] = [
+        { inH: 6, inW: 7, channels: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, outH: 6, outW: 7 },
+        { inH: 8, inW: 8, channels: 8, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 4, outW: 4 },
+        { inH: 9, inW: 5, channels: 1, kH: 3, kW: 2, strideH: 2, strideW: 1, padTop: 1, padLeft: 0, outH: 5, outW: 4 },
+        { inH: 5, inW: 5, channels: 5, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, outH: 3, outW: 3 },
+      ];
+      /** Both kernels on copies of the same inputs (in WebAssembly memory, so its fast path runs). */
+      function both(make: () => Float32Array[], op: (kernel: MatMulKernel, buffers: Float32Array[]) => void): Float32Array[][] {
+        return [wasmKernel, native].map((kernel) => {
+          const buffers = make().map((values) => f32(values, true));
+          op(kernel, buffers);
+          return buffers.map((b) => Float32Array.from(b));
+        });
+      }
+      function expectSameBits([wasm, ours]: Float32Array[][], what: string): void {
+        wasm.forEach((buffer, i) => expect(bitDifferences(ours[i], buffer), `${what} buffer ${i}`).toEqual([]));
+      }
+      /** Values on a coarse grid (ties for max pooling), with a NaN and infinities. */
+      const values = (n: number, seed: number) => {
+        const out = Float32Array.from(uniform(n, seed, -2, 2), (v) => Math.round(v * 4) / 4);
+        if (n > 8) [out[1], out[5], out[7]] = [NaN, -Infinity, Infinity];
+        return out;
+      };
+
+      it('im2col, col2im and im2colTransposed over an image range', () => {
+        windows.forEach((g, w) => {
+          const image = g.inH * g.inW * g.channels, patches = g.outH * g.outW * g.kH * g.kW * g.channels;
+          expectSameBits(both(() => [values(4 * image, w), new Float32Array(3 * patches).fill(9)],
+            (k, [x, cols]) => k.im2col!(x, image, 3, g, cols)), `im2col ${w}`);
+          expectSameBits(both(() => [values(3 * patches, w), new Float32Array(4 * image).fill(7)],
+            (k, [dcols, dx]) => k.col2im!(dcols, 3, g, dx, image)), `col2im ${w}`);
+          if (g.channels !== 1) return;
+          const pixels = 3 * g.outH * g.outW, ld = pixels + 5;
+          expectSameBits(both(() => [values(4 * image, w), new Float32Array(g.kH * g.kW * ld).fill(9)],
+            (k, [x, cols]) => expect(k.im2colTransposed!(x, image, 3, g, cols, ld)).toBe(true)), `im2colTransposed ${w}`);
+        });
+      });
+
+      it('max pooling forward and backward (ties, NaN and infinities: the first maximum wins)', () => {
+        windows.forEach((g, w) => {
+          const image = 2 * g.inH * g.inW * g.channels, out = 2 * g.outH * g.outW * g.channels;
+          expectSameBits(both(() => [values(image, w + 5), new Float32Array(out)],
+            (k, [x, y]) => expect(k.maxPool!(x, 2, g, y)).toBe(true)), `maxPool ${w}`);
+          expectSameBits(both(() => [values(image, w + 5), values(out, w + 6), new Float32Array(image).fill(3)],
+            (k, [x, grad, dx]) => expect(k.maxPoolBackward!(x, grad, 2, g, dx)).toBe(true)), `maxPoolBackward ${w}`);
+        });
+      });
+
+      it('bias + relu (with and without each), relu backward and the bias gradient', () => {
+        for (const [rows, width] of [[5, 13], [4, 8], [1, 3]]) {
+          for (const [bias, relu] of [[true, true], [true, false], [false, true]]) {
+            expectSameBits(both(() => [values(3 + rows * width, rows), values(width, 2), new Float32Array(3 + rows * width)],
+              (k, [z, b, y]) => expect(k.biasRelu!(z, 3, bias ? b : null, rows, width, relu ? y : null)).toBe(true)), `biasRelu ${rows}x${width} ${bias} ${relu}`);
+          }
+          expectSameBits(both(() => [values(rows * width, 3), values(rows * width, 4), new Float32Array(rows * width).fill(1)],
+            (k, [dy, z, dz]) => expect(k.reluBackward!(dy, z, dz, rows * width)).toBe(true)), `reluBackward ${rows}x${width}`);
+          expectSameBits(both(() => [Float32Array.from(uniform(rows * width, 5)), new Float32Array(width).fill(1)],
+            (k, [x, out]) => expect(k.sumRows!(x, out, rows, width)).toBe(true)), `sumRows ${rows}x${width}`);
+        }
+      });
+
+      it('refuses spans past an array and pooling windows outside the image, with a RangeError', () => {
+        const g = windows[0];
+        const image = g.inH * g.inW * g.channels;
+        const cols = new Float32Array(g.outH * g.outW * g.kH * g.kW * g.channels);
+        expect(() => native.im2col!(new Float32Array(image), 1, 1, g, cols)).toThrow(RangeError);
+        expect(() => native.im2col!(new Float32Array(image), 0, 1, g, cols.subarray(1))).toThrow(RangeError);
+        expect(() => native.col2im!(cols, 1, g, new Float32Array(image), 1)).toThrow(RangeError);
+        expect(() => native.maxPool!(new Float32Array(image), 1, { ...g, outH: g.outH + 2 }, new Float32Array(10 * image))).toThrow(RangeError);
+        expect(() => native.maxPoolBackward!(new Float32Array(image), new Float32Array(image), 2, g, new Float32Array(2 * image))).toThrow(RangeError);
+        expect(() => native.biasRelu!(new Float32Array(10), 1, null, 2, 5, null)).toThrow(RangeError);
+        expect(() => native.reluBackward!(new Float32Array(4), new Float32Array(3), new Float32Array(4), 4)).toThrow(RangeError);
+        expect(() => native.sumRows!(new Float32Array(10), new Float32Array(4), 2, 5)).toThrow(RangeError);
+        expect(() => native.im2colTransposed!(new Float32Array(45), 0, 1, windows[2], new Float32Array(10), 20)).toThrow(RangeError);
+      });
+    });
+
     describe('bounds: every span is checked before memory is touched', () => {
       const a = new Float32Array(12), b = new Float32Array(16), c = new Float32Array(12); // A 3x4, B 4x4, C 3x4
       type Args = Parameters<NativeBinding['gemm']>;
@@ -195,7 +275,8 @@ if (binding) {
 }
 
 describe('kernel selection (NN_KERNEL)', () => {
-  const fake = (gemm: string): NativeBinding => ({ info: () => ({ gemm }), gemm: () => undefined });
+  // Selection reads only info(); the rest of a binding is not called here.
+  const fake = (gemm: string) => ({ info: () => ({ gemm }), gemm: () => undefined }) as unknown as NativeBinding;
   it('auto takes a vectorised native gemm, not the slow reference, and falls back to WebAssembly', () => {
     expect(chooseKernel('auto', () => ({ binding: fake('avx512'), reason: null })).name).toBe('native-avx512');
     expect(chooseKernel('auto', () => ({ binding: fake('reference'), reason: null })).name).toBe(wasmRelaxedKernel.name);

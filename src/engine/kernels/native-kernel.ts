@@ -3,13 +3,19 @@
 // createNativeKernel. Its gemm keeps native/gemm.h's contract (one fused multiply-add chain per element
 // in 256-deep blocks), so its bits equal the relaxed-SIMD WebAssembly kernel's on an FMA CPU and a
 // row's result never depends on the rest of the batch. It works on any Float32Array in place (no
-// allocator, no staging); float64 work (gradient checks) goes to the TypeScript reference.
+// allocator, no staging), and so do its C ports of the WebAssembly kernel's helpers (im2col, col2im,
+// bias + relu, relu backward, the bias gradient, max pooling; bit-identical to them). Float64 work
+// (gradient checks) goes to the TypeScript reference.
 
 import type { Float } from '../tensor.js';
 import { typescriptKernel } from './gemm.js';
+import { col2im, im2col } from './im2col.js';
 import type { MatMulKernel } from './matmul-kernel.js';
+import type { Window2d } from './window2d.js';
 
 type F32 = Float32Array;
+/** batch, inH, inW, channels, kH, kW, strideH, strideW, padTop, padLeft, outH, outW. */
+type WindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** What the addon exports (native/addon.c). Each call checks its spans and throws a RangeError outside them. */
 export interface NativeBinding {
@@ -19,6 +25,18 @@ export interface NativeBinding {
     a: F32, aOffset: number, lda: number, b: F32, bOffset: number, ldb: number,
     c: F32, cOffset: number, ldc: number, accumulate: boolean, bias: F32 | null, y: F32 | null,
   ): void;
+  biasRelu(z: F32, offset: number, bias: F32 | null, rows: number, width: number, y: F32 | null): void;
+  reluBackward(dy: F32, z: F32, dz: F32, length: number): void;
+  sumRows(x: F32, out: F32, rows: number, width: number): void;
+  im2col(x: F32, xOffset: number, ...rest: [...WindowArgs, cols: F32]): void;
+  col2im(dcols: F32, ...rest: [...WindowArgs, dx: F32, dxOffset: number]): void;
+  im2colTransposed(x: F32, xOffset: number, ...rest: [...WindowArgs, cols: F32, ld: number]): void;
+  maxPool(x: F32, ...rest: [...WindowArgs, y: F32]): void;
+  maxPoolBackward(x: F32, grad: F32, ...rest: [...WindowArgs, dx: F32]): void;
+}
+
+function windowArgs(batch: number, g: Window2d): WindowArgs {
+  return [batch, g.inH, g.inW, g.channels, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
 }
 
 const isF32 = (x: Float | null): x is F32 => x instanceof Float32Array;
@@ -35,6 +53,45 @@ export function createNativeKernel(binding: NativeBinding): MatMulKernel {
     gemmBiasRelu(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, y) {
       if (!(isF32(a) && isF32(b) && isF32(c) && isF32OrNull(bias) && isF32OrNull(y))) return false;
       binding.gemm(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, bias, y);
+      return true;
+    },
+    // The helpers below run in C on float32 buffers (same bits as the reference); float64 ones fall back.
+    im2col(x, xOffset, images, g, cols) {
+      if (isF32(x) && isF32(cols)) binding.im2col(x, xOffset, ...windowArgs(images, g), cols);
+      else im2col(x, xOffset, images, g, cols);
+    },
+    col2im(dcols, images, g, dx, dxOffset) {
+      if (isF32(dcols) && isF32(dx)) binding.col2im(dcols, ...windowArgs(images, g), dx, dxOffset);
+      else col2im(dcols, images, g, dx, dxOffset);
+    },
+    biasRelu(z, offset, bias, rows, width, y) {
+      if (!(isF32(z) && isF32OrNull(bias) && isF32OrNull(y))) return false;
+      binding.biasRelu(z, offset, bias, rows, width, y);
+      return true;
+    },
+    reluBackward(dy, z, dz, length) {
+      if (!(isF32(dy) && isF32(z) && isF32(dz))) return false;
+      binding.reluBackward(dy, z, dz, length);
+      return true;
+    },
+    sumRows(x, out, rows, width) {
+      if (!(isF32(x) && isF32(out))) return false;
+      binding.sumRows(x, out, rows, width);
+      return true;
+    },
+    im2colTransposed(x, xOffset, images, g, cols, ld) {
+      if (g.channels !== 1 || !(isF32(x) && isF32(cols))) return false;
+      binding.im2colTransposed(x, xOffset, ...windowArgs(images, g), cols, ld);
+      return true;
+    },
+    maxPool(x, batch, g, y) {
+      if (!(isF32(x) && isF32(y))) return false;
+      binding.maxPool(x, ...windowArgs(batch, g), y);
+      return true;
+    },
+    maxPoolBackward(x, grad, batch, g, dx) {
+      if (!(isF32(x) && isF32(grad) && isF32(dx))) return false;
+      binding.maxPoolBackward(x, grad, ...windowArgs(batch, g), dx);
       return true;
     },
   };
