@@ -167,7 +167,8 @@ describe('fused bias + relu, relu backward and the bias gradient against the ref
         const expected = run(typescriptKernel);
         const actual = run(wasmKernel);
         const what = `dense ${units} ${activation} bias=${useBias} rows=${rows}`;
-        if (rows < 4) {
+        // The native kernel multiplies few rows with B transposed itself (its fused chain: close, not equal).
+        if (rows < 4 && !wasmKernel.name.startsWith('native-')) {
           close(actual.y, expected.y, 1e-5, `${what} forward`);
           sameBits(actual.dx, expected.dx, `${what} input gradient`);
         } else {
