@@ -78,6 +78,13 @@ static int flag_arg(args_t *in, size_t i) {
   return 0;
 }
 
+static double double_arg(args_t *in, size_t i) {
+  if (in->failed) return 0;
+  double value = 0;
+  if (napi_get_value_double(in->env, in->argv[i], &value) != napi_ok) fail(in, 0, "expected a number");
+  return value;
+}
+
 /** A Float32Array's elements and length; `nullable` accepts null/undefined as (NULL, 0). */
 typedef struct {
   float *data;
@@ -309,6 +316,32 @@ static napi_value max_pool_backward(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// adamStep(p, g, m, v, length, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, correction2Sqrt, epsilon,
+//          gradientDecay, decoupled, parameterDecay)
+static napi_value adam_step(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 14, &in)) return NULL;
+  floats_t p = floats_arg(&in, 0, 0), g = floats_arg(&in, 1, 0), m = floats_arg(&in, 2, 0), v = floats_arg(&in, 3, 0);
+  int length = int_arg(&in, 4, 0);
+  nn_adam_scalars s;
+  s.oneMinusBeta1 = double_arg(&in, 5);
+  s.beta2 = double_arg(&in, 6);
+  s.oneMinusBeta2 = double_arg(&in, 7);
+  s.stepSize = double_arg(&in, 8);
+  s.correction2Sqrt = double_arg(&in, 9);
+  s.epsilon = double_arg(&in, 10);
+  s.gradientDecay = double_arg(&in, 11);
+  s.decoupled = flag_arg(&in, 12);
+  s.parameterDecay = double_arg(&in, 13);
+  check_span(&in, "p", p, 0, 1, length, length);
+  check_span(&in, "g", g, 0, 1, length, length);
+  check_span(&in, "m", m, 0, 1, length, length);
+  check_span(&in, "v", v, 0, 1, length, length);
+  if (in.failed) return NULL;
+  if (length) nn_adam_step(p.data, g.data, m.data, v.data, length, &s);
+  return undefined_value(env);
+}
+
 static napi_value info_fn(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, name;
@@ -331,6 +364,7 @@ NAPI_MODULE_INIT() {
     {"im2colTransposed", NULL, im2col_transposed, NULL, NULL, NULL, napi_default, NULL},
     {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolBackward", NULL, max_pool_backward, NULL, NULL, NULL, napi_default, NULL},
+    {"adamStep", NULL, adam_step, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

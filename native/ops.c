@@ -167,3 +167,20 @@ void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g,
     }
   }
 }
+
+void nn_adam_step(float *p, const float *g, float *m, float *v, long n, const nn_adam_scalars *s) {
+  for (long i = 0; i < n; i++) {
+    double d;
+    if (s->decoupled) {
+      // adamw.ts: p[i] *= decay (stored: rounded to float32), then the moments from g alone.
+      p[i] = (float)((double)p[i] * s->parameterDecay);
+      d = g[i];
+    } else {
+      // adam.ts: d = wd === 0 ? g[i] : g[i] + wd * p[i]
+      d = s->gradientDecay == 0 ? (double)g[i] : (double)g[i] + s->gradientDecay * (double)p[i];
+    }
+    m[i] = (float)((double)m[i] + s->oneMinusBeta1 * (d - (double)m[i]));
+    v[i] = (float)(s->beta2 * (double)v[i] + s->oneMinusBeta2 * d * d);
+    p[i] = (float)((double)p[i] - (s->stepSize * (double)m[i]) / (sqrt((double)v[i]) / s->correction2Sqrt + s->epsilon));
+  }
+}

@@ -27,4 +27,21 @@ void nn_max_pool(const float *x, const nn_window *g, float *y);
 /** dx = 0, then each output's gradient added at its window's first maximum. */
 void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g, float *dx);
 
+/** The scalars of one Adam/AdamW step, computed by the caller (src/engine/optimizers) in double. */
+typedef struct {
+  double oneMinusBeta1, beta2, oneMinusBeta2, stepSize, correction2Sqrt, epsilon;
+  /** Adam: added to the gradient as weightDecay·p (0: not at all). */
+  double gradientDecay;
+  /** AdamW (decoupled): p is first multiplied by this (1 - lr·weightDecay). */
+  int decoupled;
+  double parameterDecay;
+} nn_adam_scalars;
+
+/**
+ * One Adam (or AdamW) step over n float32 parameters, in double exactly as the TypeScript loops of
+ * adam.ts and adamw.ts (same operations, same order, each array element rounded to float32 where the
+ * TypeScript stores it), so the results are bit-identical to them.
+ */
+void nn_adam_step(float *p, const float *g, float *m, float *v, long n, const nn_adam_scalars *s);
+
 #endif

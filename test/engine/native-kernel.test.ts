@@ -7,9 +7,11 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  createNativeKernel, relaxedSimdAvailable, typescriptKernel, wasmKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
+  createNativeKernel, getKernel, relaxedSimdAvailable, setKernel, typescriptKernel, wasmKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
 } from '../../src/engine/index.js';
 import type { Window2d } from '../../src/engine/kernels/window2d.js';
+import type { Parameter } from '../../src/engine/layers/tensors.js';
+import { createOptimizer } from '../../src/engine/optimizers/registry.js';
 import { loadNative } from '../../src/native/load-native.js';
 import { chooseKernel } from '../../src/native/select-kernel.js';
 import { uniform } from './engine-helpers.js';
@@ -227,6 +229,57 @@ if (binding) {
         expect(() => native.reluBackward!(new Float32Array(4), new Float32Array(3), new Float32Array(4), 4)).toThrow(RangeError);
         expect(() => native.sumRows!(new Float32Array(10), new Float32Array(4), 2, 5)).toThrow(RangeError);
         expect(() => native.im2colTransposed!(new Float32Array(45), 0, 1, windows[2], new Float32Array(10), 20)).toThrow(RangeError);
+      });
+    });
+
+    describe('Adam and AdamW steps in C give the TypeScript loops\' bits', () => {
+      /** Parameters with gradients on a wide range of scales (and a zero, a tiny and a huge value). */
+      function params(): Parameter[] {
+        return [37, 5, 1].map((n, i) => {
+          const value = Float32Array.from(uniform(n, 20 + i, -3, 3));
+          const grad = Float32Array.from(uniform(n, 30 + i, -1, 1), (v, j) => v * 10 ** ((j % 7) - 3));
+          if (n > 3) [value[0], grad[1], grad[2]] = [0, 0, 1e-30];
+          return { name: `p${i}`, role: 'parameter', value, grad } as unknown as Parameter;
+        });
+      }
+      for (const config of [
+        { type: 'adam', learningRate: 0.01 },
+        { type: 'adam', learningRate: 0.003, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.05 },
+        { type: 'adamw', learningRate: 0.01 },
+        { type: 'adamw', learningRate: 0.1, weightDecay: 0.3, beta2: 0.9 },
+      ]) {
+        it(JSON.stringify(config), () => {
+          const run = (kernel: MatMulKernel) => {
+            const previous = getKernel();
+            setKernel(kernel);
+            try {
+              const optimizer = createOptimizer(config, 'float32');
+              const ps = params();
+              for (let step = 0; step < 5; step++) {
+                ps.forEach((p, i) => (p.grad as Float32Array).forEach((g, j, grad) => { grad[j] = g * 0.9 + (i - j) * 1e-3; }));
+                optimizer.step(ps);
+              }
+              const { slots } = optimizer.getState();
+              return [...ps.map((p) => Float32Array.from(p.value)), ...Object.values(slots).flat().map((a) => Float32Array.from(a))];
+            } finally {
+              setKernel(previous);
+            }
+          };
+          const spy = { calls: 0 };
+          const counting: MatMulKernel = { ...native, adamStep: (...args) => { spy.calls++; return native.adamStep!(...args); } };
+          const want = run(typescriptKernel);
+          const got = run(counting);
+          expect(spy.calls, 'the C step ran for every parameter and step').toBe(15);
+          expect(got).toHaveLength(9);
+          got.forEach((values, i) => expect(bitDifferences(values, want[i]), `array ${i}`).toEqual([]));
+        });
+      }
+      it('leaves float64 parameters to the TypeScript loop, and checks lengths', () => {
+        const f64 = new Float64Array(4);
+        const s = { oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, stepSize: 0.01, correction2Sqrt: 0.5, epsilon: 1e-8, gradientDecay: 0, parameterDecay: null };
+        expect(native.adamStep!(f64, f64, f64, f64, s)).toBe(false);
+        const f32s = (n: number) => new Float32Array(n);
+        expect(() => native.adamStep!(f32s(4), f32s(4), f32s(3), f32s(4), s)).toThrow(RangeError);
       });
     });
 

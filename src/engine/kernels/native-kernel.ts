@@ -4,7 +4,8 @@
 // in 256-deep blocks), so its bits equal the relaxed-SIMD WebAssembly kernel's on an FMA CPU and a
 // row's result never depends on the rest of the batch. It works on any Float32Array in place (no
 // allocator, no staging), and so do its C ports of the WebAssembly kernel's helpers (im2col, col2im,
-// bias + relu, relu backward, the bias gradient, max pooling; bit-identical to them). Float64 work
+// bias + relu, relu backward, the bias gradient, max pooling; bit-identical to them) and its Adam/AdamW
+// step (bit-identical to the optimizers' TypeScript loops). Float64 work
 // (gradient checks) goes to the TypeScript reference.
 
 import type { Float } from '../tensor.js';
@@ -33,6 +34,10 @@ export interface NativeBinding {
   im2colTransposed(x: F32, xOffset: number, ...rest: [...WindowArgs, cols: F32, ld: number]): void;
   maxPool(x: F32, ...rest: [...WindowArgs, y: F32]): void;
   maxPoolBackward(x: F32, grad: F32, ...rest: [...WindowArgs, dx: F32]): void;
+  adamStep(
+    p: F32, g: F32, m: F32, v: F32, length: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    stepSize: number, correction2Sqrt: number, epsilon: number, gradientDecay: number, decoupled: boolean, parameterDecay: number,
+  ): void;
 }
 
 function windowArgs(batch: number, g: Window2d): WindowArgs {
@@ -92,6 +97,12 @@ export function createNativeKernel(binding: NativeBinding): MatMulKernel {
     maxPoolBackward(x, grad, batch, g, dx) {
       if (!(isF32(x) && isF32(grad) && isF32(dx))) return false;
       binding.maxPoolBackward(x, grad, ...windowArgs(batch, g), dx);
+      return true;
+    },
+    adamStep(p, g, m, v, s) {
+      if (!(isF32(p) && isF32(g) && isF32(m) && isF32(v))) return false;
+      binding.adamStep(p, g, m, v, p.length, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.stepSize, s.correction2Sqrt, s.epsilon,
+        s.gradientDecay, s.parameterDecay !== null, s.parameterDecay ?? 1);
       return true;
     },
   };
