@@ -22,7 +22,8 @@ function note(message: string): never {
 if (process.env.NN_NATIVE === '0') process.exit(0);
 
 // Only the top level: native/test and native/bench hold programs of their own, not addon sources.
-const entries = readdirSync(sourceDir).filter((name) => name.endsWith('.c') || name.endsWith('.h'));
+// Every file there counts for staleness (headers, included fragments), the .c files are compiled.
+const entries = readdirSync(sourceDir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
 const sources = entries.filter((name) => name.endsWith('.c')).map((name) => join(sourceDir, name));
 const inputs = [...entries.map((name) => join(sourceDir, name)), fileURLToPath(import.meta.url)];
 if (existsSync(output)) {
