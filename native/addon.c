@@ -187,6 +187,10 @@ static nn_window window_args(args_t *in, size_t i, int pooling) {
   g.outH = int_arg(in, i + 10, 0);
   g.outW = int_arg(in, i + 11, 0);
   if (in->failed || !pooling) return g;
+  if ((int64_t)g.inH * g.inW * g.channels > INT32_MAX) {
+    fail(in, 1, "window geometry: pooling takes images under 2^31 floats");
+    return g;
+  }
   int64_t lastY = (int64_t)(g.outH - 1) * g.strideH - g.padTop, lastX = (int64_t)(g.outW - 1) * g.strideW - g.padLeft;
   if (g.padTop >= g.kH || g.padLeft >= g.kW || (g.outH > 0 && lastY >= g.inH) || (g.outW > 0 && lastX >= g.inW)) {
     fail(in, 1, "window geometry: a window of the output grid lies outside the image");

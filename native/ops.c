@@ -100,11 +100,20 @@ void nn_im2col_transposed(const float *x, const nn_window *g, float *cols, long 
     for (int ky = 0; ky < g->kH; ky++) {
       for (int kx = 0; kx < g->kW; kx++) {
         float *dst = cols + (long)(ky * g->kW + kx) * ld + n * pixels;
+        // Output columns whose input column ox·sW - padLeft + kx is inside the image: [lo, hi).
+        const int shift = kx - g->padLeft;
+        const int lo = imin(shift >= 0 ? 0 : (-shift + g->strideW - 1) / g->strideW, g->outW);
+        const int hi = g->inW - 1 - shift < 0 ? lo : imax(imin((g->inW - 1 - shift) / g->strideW + 1, g->outW), lo);
         for (int oy = 0; oy < g->outH; oy++) {
           const int iy = oy * g->strideH - g->padTop + ky;
-          for (int ox = 0; ox < g->outW; ox++) {
-            const int ix = ox * g->strideW - g->padLeft + kx;
-            dst[ox] = iy < 0 || iy >= g->inH || ix < 0 || ix >= g->inW ? 0.0f : img[(long)iy * g->inW + ix];
+          if (iy < 0 || iy >= g->inH) {
+            memset(dst, 0, (size_t)g->outW * sizeof(float));
+          } else {
+            const float *src = img + (long)iy * g->inW + shift;
+            memset(dst, 0, (size_t)lo * sizeof(float));
+            if (g->strideW == 1) memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+            else for (int ox = lo; ox < hi; ox++) dst[ox] = src[(long)ox * g->strideW];
+            memset(dst + hi, 0, (size_t)(g->outW - hi) * sizeof(float));
           }
           dst += g->outW;
         }
@@ -123,25 +132,31 @@ void nn_max_pool(const float *x, const nn_window *g, float *y) {
       for (int ox = 0; ox < g->outW; ox++) {
         const int x0 = imax(ox * g->strideW - g->padLeft, 0), x1 = imin(ox * g->strideW - g->padLeft + g->kW, g->inW);
         const float *first = img + ((long)y0 * g->inW + x0) * C;
-        for (long c = 0; c < C; c++) {
-          float best = -INFINITY;
-          for (int iy = y0; iy < y1; iy++) {
-            for (int ix = x0; ix < x1; ix++) {
-              const float v = img[((long)iy * g->inW + ix) * C + c];
-              if (best < v) best = v; // f32x4.pmax(best, v): a NaN never wins
-            }
+        // Each channel scans its window in the same order as the WebAssembly lanes; channels are
+        // innermost (contiguous), with o as the running maximum.
+        for (long c = 0; c < C; c++) o[c] = -INFINITY;
+        for (int iy = y0; iy < y1; iy++) {
+          for (int ix = x0; ix < x1; ix++) {
+            const float *px = img + ((long)iy * g->inW + ix) * C;
+            for (long c = 0; c < C; c++) o[c] = o[c] < px[c] ? px[c] : o[c]; // f32x4.pmax: a NaN never wins
           }
-          *o++ = best == -INFINITY ? first[c] : best;
         }
+        for (long c = 0; c < C; c++) if (o[c] == -INFINITY) o[c] = first[c];
+        o += C;
       }
     }
   }
 }
 
+/** Channels handled together by max pooling's backward (its running maxima live on the stack). */
+#define POOL_LANES 64
+
 void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g, float *dx) {
   const long C = g->channels, image = (long)g->inH * g->inW * C;
   memset(dx, 0, (size_t)(g->batch * image) * sizeof(float));
   const float *o = grad;
+  float best[POOL_LANES];
+  int at[POOL_LANES]; // offsets within one image (addon.c keeps an image under 2^31 floats)
   for (int n = 0; n < g->batch; n++) {
     const float *img = x + n * image;
     float *dimg = dx + n * image;
@@ -149,20 +164,30 @@ void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g,
       const int y0 = imax(oy * g->strideH - g->padTop, 0), y1 = imin(oy * g->strideH - g->padTop + g->kH, g->inH);
       for (int ox = 0; ox < g->outW; ox++) {
         const int x0 = imax(ox * g->strideW - g->padLeft, 0), x1 = imin(ox * g->strideW - g->padLeft + g->kW, g->inW);
-        for (long c = 0; c < C; c++) {
-          float best = -INFINITY;
-          long at = ((long)y0 * g->inW + x0) * C + c;
+        const int first = (y0 * g->inW + x0) * (int)C;
+        // A channel moves to a later element only when it is strictly greater (ties and NaN keep the
+        // first), as the WebAssembly lanes; then each gradient is added at its channel's winner, in
+        // channel order.
+        for (long c0 = 0; c0 < C; c0 += POOL_LANES) {
+          const int lanes = C - c0 < POOL_LANES ? (int)(C - c0) : POOL_LANES;
+          for (int c = 0; c < lanes; c++) {
+            best[c] = -INFINITY;
+            at[c] = first + (int)c0 + c;
+          }
           for (int iy = y0; iy < y1; iy++) {
             for (int ix = x0; ix < x1; ix++) {
-              const long i = ((long)iy * g->inW + ix) * C + c;
-              if (img[i] > best) {
-                best = img[i];
-                at = i;
+              const int base = (iy * g->inW + ix) * (int)C + (int)c0;
+              for (int c = 0; c < lanes; c++) { // branch-free selects, which the compiler vectorises
+                const float v = img[base + c], b = best[c];
+                const int greater = -(v > b); // all ones or zero: selects without branches
+                best[c] = v > b ? v : b;
+                at[c] = (at[c] & ~greater) | ((base + c) & greater);
               }
             }
           }
-          dimg[at] = dimg[at] + *o++;
+          for (int c = 0; c < lanes; c++) dimg[at[c]] = dimg[at[c]] + o[c0 + c];
         }
+        o += C;
       }
     }
   }
