@@ -346,6 +346,19 @@ static napi_value adam_step(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// allFinite(x, length) -> boolean
+static napi_value all_finite(napi_env env, napi_callback_info info) {
+  args_t in;
+  if (!read_args(env, info, 2, &in)) return NULL;
+  floats_t x = floats_arg(&in, 0, 0);
+  int length = int_arg(&in, 1, 0);
+  check_span(&in, "x", x, 0, 1, length, length);
+  if (in.failed) return NULL;
+  napi_value result;
+  napi_get_boolean(env, length == 0 || nn_all_finite(x.data, length), &result);
+  return result;
+}
+
 static napi_value info_fn(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, name;
@@ -369,6 +382,7 @@ NAPI_MODULE_INIT() {
     {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolBackward", NULL, max_pool_backward, NULL, NULL, NULL, napi_default, NULL},
     {"adamStep", NULL, adam_step, NULL, NULL, NULL, napi_default, NULL},
+    {"allFinite", NULL, all_finite, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -1,6 +1,7 @@
 // Scalar ports of the WebAssembly kernel's helpers (assembly/gemm.ts); see ops.h. The vector code
 // there and these loops do the same float operations on each element in the same order.
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "ops.h"
 
@@ -289,4 +290,16 @@ void nn_adam_step(float *p, const float *g, float *m, float *v, long n, const nn
   if (decoupled) adam_loop(p, g, m, v, n, s, 1, 0);
   else if (decay) adam_loop(p, g, m, v, n, s, 0, 1);
   else adam_loop(p, g, m, v, n, s, 0, 0);
+}
+
+int nn_all_finite(const float *x, long n) {
+  // An exponent of all ones is NaN or infinity. OR-ing over the whole array keeps the loop free of
+  // branches (vectorised); memcpy reads the bits without breaking aliasing rules.
+  uint32_t bad = 0;
+  for (long i = 0; i < n; i++) {
+    uint32_t bits;
+    memcpy(&bits, x + i, sizeof bits);
+    bad |= (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  return !bad;
 }

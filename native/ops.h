@@ -44,4 +44,7 @@ typedef struct {
  */
 void nn_adam_step(float *p, const float *g, float *m, float *v, long n, const nn_adam_scalars *s);
 
+/** 1 when none of the n values is NaN or infinite. */
+int nn_all_finite(const float *x, long n);
+
 #endif

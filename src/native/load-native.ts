@@ -15,7 +15,7 @@ export const NATIVE_ADDON_PATH = compiledFile(import.meta.url, './nn_native.node
 let loaded: NativeLoad | undefined;
 
 const EXPORTS: ReadonlyArray<keyof NativeBinding> = [
-  'info', 'gemm', 'biasRelu', 'reluBackward', 'sumRows', 'im2col', 'col2im', 'im2colTransposed', 'maxPool', 'maxPoolBackward', 'adamStep',
+  'info', 'gemm', 'biasRelu', 'reluBackward', 'sumRows', 'im2col', 'col2im', 'im2colTransposed', 'maxPool', 'maxPoolBackward', 'adamStep', 'allFinite',
 ];
 
 /** The addon's binding, loaded once per thread (a Node-API module loads in each thread that asks). */

@@ -283,6 +283,22 @@ if (binding) {
       });
     });
 
+    it('allFinite finds a NaN or an infinity anywhere (vector body and tail), and leaves float64 to the trainer', () => {
+      for (const length of [0, 1, 7, 64, 1001]) {
+        const x = Float32Array.from(uniform(length, length, -3e38, 3e38));
+        expect(native.allFinite!(x), `${length} finite values`).toBe(true);
+        for (const at of length ? [0, length >> 1, length - 1] : []) {
+          for (const bad of [NaN, Infinity, -Infinity]) {
+            const copy = Float32Array.from(x);
+            copy[at] = bad;
+            expect(native.allFinite!(copy), `${bad} at ${at} of ${length}`).toBe(false);
+          }
+        }
+      }
+      expect(native.allFinite!(new Float64Array([NaN]))).toBeNull();
+      expect(() => binding.allFinite(new Float32Array(3), 4)).toThrow(RangeError);
+    });
+
     describe('bounds: every span is checked before memory is touched', () => {
       const a = new Float32Array(12), b = new Float32Array(16), c = new Float32Array(12); // A 3x4, B 4x4, C 3x4
       type Args = Parameters<NativeBinding['gemm']>;

@@ -76,4 +76,6 @@ export interface MatMulKernel {
    * loop of optimizers/adam.ts (adamw.ts); false when it cannot (the optimizer then runs that loop).
    */
   adamStep?(p: Float, g: Float, m: Float, v: Float, s: AdamStepScalars): boolean;
+  /** Optional: whether every value is finite (the trainer's divergence checks); null when it cannot take the buffer. */
+  allFinite?(x: Float): boolean | null;
 }

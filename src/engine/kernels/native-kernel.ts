@@ -38,6 +38,7 @@ export interface NativeBinding {
     p: F32, g: F32, m: F32, v: F32, length: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     stepSize: number, correction2Sqrt: number, epsilon: number, gradientDecay: number, decoupled: boolean, parameterDecay: number,
   ): void;
+  allFinite(x: F32, length: number): boolean;
 }
 
 function windowArgs(batch: number, g: Window2d): WindowArgs {
@@ -104,6 +105,9 @@ export function createNativeKernel(binding: NativeBinding): MatMulKernel {
       binding.adamStep(p, g, m, v, p.length, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.stepSize, s.correction2Sqrt, s.epsilon,
         s.gradientDecay, s.parameterDecay !== null, s.parameterDecay ?? 1);
       return true;
+    },
+    allFinite(x) {
+      return isF32(x) ? binding.allFinite(x, x.length) : null;
     },
   };
 }
