@@ -24,7 +24,11 @@ void nn_bias_relu(float *z, const float *bias, int rows, int width, float *y) {
 }
 
 void nn_relu_backward(const float *dy, const float *z, float *dz, long length) {
-  for (long i = 0; i < length; i++) dz[i] = z[i] > 0 ? dy[i] : 0.0f;
+  // dy is read whatever z is: a conditional load would keep the compiler from vectorising the loop.
+  for (long i = 0; i < length; i++) {
+    const float d = dy[i];
+    dz[i] = z[i] > 0 ? d : 0.0f;
+  }
 }
 
 void nn_sum_rows(const float *x, float *out, int rows, int width) {
@@ -123,6 +127,9 @@ void nn_im2col_transposed(const float *x, const nn_window *g, float *cols, long 
   }
 }
 
+/** Channels max pooling handles together (their running maxima live on the stack). */
+#define POOL_LANES 64
+
 void nn_max_pool(const float *x, const nn_window *g, float *y) {
   const long C = g->channels, image = (long)g->inH * g->inW * C;
   float *o = y;
@@ -134,23 +141,24 @@ void nn_max_pool(const float *x, const nn_window *g, float *y) {
         const int x0 = imax(ox * g->strideW - g->padLeft, 0), x1 = imin(ox * g->strideW - g->padLeft + g->kW, g->inW);
         const float *first = img + ((long)y0 * g->inW + x0) * C;
         // Each channel scans its window in the same order as the WebAssembly lanes; channels are
-        // innermost (contiguous), with o as the running maximum.
-        for (long c = 0; c < C; c++) o[c] = -INFINITY;
-        for (int iy = y0; iy < y1; iy++) {
-          for (int ix = x0; ix < x1; ix++) {
-            const float *px = img + ((long)iy * g->inW + ix) * C;
-            for (long c = 0; c < C; c++) o[c] = o[c] < px[c] ? px[c] : o[c]; // f32x4.pmax: a NaN never wins
+        // innermost (contiguous), the running maxima in a local block (no aliasing with the image).
+        for (long c0 = 0; c0 < C; c0 += POOL_LANES) {
+          const int lanes = C - c0 < POOL_LANES ? (int)(C - c0) : POOL_LANES;
+          float best[POOL_LANES];
+          for (int c = 0; c < lanes; c++) best[c] = -INFINITY;
+          for (int iy = y0; iy < y1; iy++) {
+            for (int ix = x0; ix < x1; ix++) {
+              const float *px = img + ((long)iy * g->inW + ix) * C + c0;
+              for (int c = 0; c < lanes; c++) best[c] = best[c] < px[c] ? px[c] : best[c]; // f32x4.pmax: a NaN never wins
+            }
           }
+          for (int c = 0; c < lanes; c++) o[c0 + c] = best[c] == -INFINITY ? first[c0 + c] : best[c];
         }
-        for (long c = 0; c < C; c++) if (o[c] == -INFINITY) o[c] = first[c];
         o += C;
       }
     }
   }
 }
-
-/** Channels handled together by max pooling's backward (its running maxima live on the stack). */
-#define POOL_LANES 64
 
 void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g, float *dx) {
   const long C = g->channels, image = (long)g->inH * g->inW * C;
