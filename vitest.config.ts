@@ -22,14 +22,16 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: 'wasm-simd', include: ['test/**/*.test.ts'] } },
+      // NN_KERNEL: the service's threads and child processes started by a test compute on the kernel
+      // of its matrix entry, as the test process does (else auto could put them on the native addon).
+      { extends: true, test: { name: 'wasm-simd', include: ['test/**/*.test.ts'], env: { NN_KERNEL: 'wasm' } } },
       {
         extends: true,
         test: {
           name: 'wasm-relaxed-simd',
           include: KERNEL_SUITES,
           execArgv: [RELAXED_SIMD_FLAG],
-          env: { KERNEL: 'wasm-relaxed-simd' },
+          env: { KERNEL: 'wasm-relaxed-simd', NN_KERNEL: 'wasm' },
         },
       },
       ...(existsSync(NATIVE_ADDON)
