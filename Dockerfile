@@ -2,11 +2,18 @@
 # dependencies, run as the unprivileged `node` user under tini. One image serves as API and as worker.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# gcc and the C library's headers compile the optional native kernel (native/, scripts/build-native.ts;
+# Node's own headers come with the node image). Tolerant, as the build script is: without a compiler the
+# image runs the WebAssembly kernel, which every test also covers.
+RUN (apt-get update \
+  && apt-get install -y --no-install-recommends gcc libc6-dev \
+  && rm -rf /var/lib/apt/lists/*) || echo "no C compiler: the image will run the WebAssembly kernel"
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 # assembly/ and scripts/: the build regenerates the WebAssembly kernel module when its source changed.
 COPY tsconfig.json tsconfig.build.json ./
 COPY assembly ./assembly
+COPY native ./native
 COPY scripts ./scripts
 COPY src ./src
 # web/: the dashboard, built by Vite into dist/web (served at /ui/).

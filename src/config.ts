@@ -79,6 +79,8 @@ const schema = z.object({
   JOB_LOCK_MS: int(1000, 30_000),
   /** V8 old-generation heap of each training thread (0 = Node's default); a thread over it dies and its job fails RESOURCE_EXHAUSTED. */
   TRAINING_THREAD_MAX_OLD_GEN_MB: int(0, 0),
+  /** Nice value of training threads (Linux): predictions get the cores first on a busy host (0 = same priority as the API). */
+  TRAINING_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Checkpoints a job keeps besides its best, final and diverged ones (0 = keep all). */
   CHECKPOINT_RETENTION_LAST: int(0, 3),
   /** Largest `epochs` a job may ask for (422 LIMIT_EXCEEDED naming /epochs). */
@@ -142,6 +144,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   jobLockMs: number;
   trainingThreadMaxOldGenMb: number;
+  trainingThreadNice: number;
   checkpointRetentionLast: number;
   maxEpochs: number;
   maxSweepTrials: number;
@@ -196,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobLockMs: raw.JOB_LOCK_MS,
     trainingThreadMaxOldGenMb: raw.TRAINING_THREAD_MAX_OLD_GEN_MB,
+    trainingThreadNice: raw.TRAINING_THREAD_NICE,
     checkpointRetentionLast: raw.CHECKPOINT_RETENTION_LAST,
     maxEpochs: raw.MAX_EPOCHS,
     maxSweepTrials: raw.MAX_SWEEP_TRIALS,

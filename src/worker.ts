@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     limits: jobLimits(config),
     concurrency: config.workerConcurrency,
     threadHeapMb: config.trainingThreadMaxOldGenMb,
+    nice: config.trainingThreadNice,
     lockMs: config.jobLockMs,
     // BullMQ fails a job on the stall after maxStalledCount: JOB_MAX_ATTEMPTS runs in all.
     maxStalls: config.jobMaxAttempts - 1,

@@ -15,6 +15,8 @@ export interface BullmqThreadData extends BullmqSettings {
   limits: JobLimits;
   /** The job lock's duration (JOB_LOCK_MS): how long an ownership check may wait out a Redis outage. */
   lockMs: number;
+  /** Nice value of the sandbox threads (TRAINING_THREAD_NICE; absent or 0: the process's own). */
+  nice?: number;
 }
 
 export const cancelKey = (s: BullmqSettings, jobId: string): string => `${s.prefix}:${s.queueName}:cancel:${jobId}`;

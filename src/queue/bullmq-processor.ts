@@ -9,6 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { useConfiguredKernel } from '../native/select-kernel.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../training/run-job.js';
 import type { JobRuntime, StopReason } from '../training/runtime.js';
+import { lowerThisThreadPriority } from '../training/thread-priority.js';
 import { cancelKey, eventsPrefix, lockKey, type BullmqThreadData } from './bullmq-names.js';
 import { endJob } from './job-transitions.js';
 import { RedisEventLog } from './redis-event-log.js';
@@ -18,6 +19,7 @@ import { SweepStore } from '../storage/sweep-store.js';
 
 useConfiguredKernel();
 const settings = workerData as BullmqThreadData;
+lowerThisThreadPriority(settings.nice ?? 0);
 /** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */
 const CANCEL_POLL_MS = 500;
 const LOCK_RETRY_MS = 250;

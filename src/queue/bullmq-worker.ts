@@ -62,7 +62,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions): Promi
   const events = new SweepEventRelay(new RedisEventLog(connection, null, eventsPrefix(options)), sweeps, (sweepId) => void driver.advance(sweepId));
   const threadData: BullmqThreadData = {
     redisUrl: options.redisUrl, prefix: options.prefix, queueName: options.queueName, dataDir: options.dataDir, limits: options.limits,
-    lockMs: options.lockMs,
+    lockMs: options.lockMs, nice: options.nice,
   };
 
   const worker = new Worker(options.queueName, compiledFile(import.meta.url, './bullmq-processor.js'), {

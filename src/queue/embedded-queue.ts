@@ -24,6 +24,8 @@ export interface EmbeddedQueueOptions {
   concurrency: number;
   /** V8 old-generation heap of each training thread in MiB (0 = Node's default). */
   threadHeapMb?: number;
+  /** Nice value of the training threads (thread-priority.ts; 0 or absent: the process's own). */
+  threadNice?: number;
   /** Runs of a job (crashes and transient errors included) before it fails for good. */
   maxAttempts: number;
   /** How long close() waits for running jobs to checkpoint. */
@@ -48,7 +50,7 @@ export class EmbeddedQueue implements TrainingQueue {
   constructor(private readonly options: EmbeddedQueueOptions) {
     this.sweeps = new SweepStore(options.dataDir);
     this.events = new SweepEventRelay(new MemoryEventLog(), this.sweeps, (sweepId) => void this.advanceSweep(sweepId));
-    this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits }, options.threadHeapMb ?? 0, {
+    this.threads = new TrainingThreads(options.concurrency, { dataDir: options.dataDir, limits: options.limits, nice: options.threadNice ?? 0 }, options.threadHeapMb ?? 0, {
       onEvent: (event) => void this.events.publish(event),
       onDone: (jobId, outcome) => this.onDone(jobId, outcome),
       onFailure: (jobId, failure) => void this.onFailure(jobId, failure).catch((err) => this.options.onError?.(err, jobId)),

@@ -15,7 +15,7 @@ export interface QueueDeps {
   onError?: (err: unknown, jobId?: string) => void;
 }
 
-type QueueConfig = Pick<Config, 'redisUrl' | 'dataDir' | 'workerConcurrency' | 'jobMaxAttempts' | 'shutdownTimeoutMs' | 'queueName' | 'queuePrefix' | 'jobLimits' | 'engineLimits' | 'checkpointRetentionLast' | 'trainingThreadMaxOldGenMb'>;
+type QueueConfig = Pick<Config, 'redisUrl' | 'dataDir' | 'workerConcurrency' | 'jobMaxAttempts' | 'shutdownTimeoutMs' | 'queueName' | 'queuePrefix' | 'jobLimits' | 'engineLimits' | 'checkpointRetentionLast' | 'trainingThreadMaxOldGenMb' | 'trainingThreadNice'>;
 
 /** How often the API re-derives unfinished sweeps, behind the event-driven starts. */
 const SWEEP_RECONCILE_MS = 5000;
@@ -37,6 +37,7 @@ export async function createQueue(config: QueueConfig, deps: QueueDeps): Promise
     limits: jobLimits(config),
     concurrency: config.workerConcurrency,
     threadHeapMb: config.trainingThreadMaxOldGenMb,
+    threadNice: config.trainingThreadNice,
     maxAttempts: config.jobMaxAttempts,
     // Running jobs get most of SHUTDOWN_TIMEOUT_MS to checkpoint; the rest is for closing the server.
     shutdownGraceMs: Math.floor(config.shutdownTimeoutMs * 0.8),

@@ -5,13 +5,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { useConfiguredKernel } from '../native/select-kernel.js';
 import { readThreadMemory } from '../thread-memory.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from './run-job.js';
+import { lowerThisThreadPriority } from './thread-priority.js';
 import type { JobRuntime, StopReason } from './runtime.js';
 import type { ThreadRequest, ThreadResponse, TrainingThreadData } from './thread-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('thread-main.js runs only as a worker thread');
 useConfiguredKernel();
-const { dataDir, limits } = workerData as TrainingThreadData;
+const { dataDir, limits, nice } = workerData as TrainingThreadData;
+lowerThisThreadPriority(nice);
 const send = (message: ThreadResponse) => port.postMessage(message);
 const depsReady: Promise<TrainingDeps> = openTrainingDeps(dataDir, limits);
 let current: { jobId: string; controller: AbortController } | null = null;

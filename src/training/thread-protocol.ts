@@ -6,6 +6,8 @@ import type { JobEventInput, JobLimits, JobOutcome, StopReason } from './runtime
 export interface TrainingThreadData {
   dataDir: string;
   limits: JobLimits;
+  /** Nice value the thread sets for itself (thread-priority.ts). */
+  nice: number;
 }
 
 export type ThreadRequest =

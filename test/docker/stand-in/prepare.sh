@@ -79,6 +79,7 @@ if needs_stand_in "$NODE_IMAGE"; then
   context="$(mktemp -d /tmp/nn-stand-in-node.XXXXXX)"
   cp "$node_bin" "$context/node"
   cp -r "$npm_dir" "$context/npm"
+  cp -r "$(dirname "$(dirname "$node_bin")")/include/node" "$context/include"
   cp "$ca_bundle" "$context/ca-bundle.crt"
   cp "$here/node-entrypoint.sh" "$context/"
   build_stand_in "$NODE_IMAGE" node.Dockerfile "$context" || { rm -rf "$context"; exit 1; }
