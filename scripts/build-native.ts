@@ -39,15 +39,23 @@ mkdirSync(outDir, { recursive: true });
 // Written next to the target, then renamed: a process loading the addon never sees half a file.
 const partial = `${output}.${process.pid}.tmp`;
 const flags = ['-O3', '-std=c11', '-shared', '-fPIC', '-ffp-contract=off', `-I${includeDir}`, ...sources, '-lm', '-o', partial];
-try {
-  execFileSync(process.env.CC ?? 'cc', flags, { stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (err) {
-  rmSync(partial, { force: true });
-  const { code, stderr } = err as { code?: string; stderr?: Buffer };
-  if (code === 'ENOENT') note('no C compiler (cc) was found');
-  process.stderr.write(stderr ?? '');
-  rmSync(output, { force: true }); // an addon older than its sources must not be loaded
-  note('the native kernel failed to compile (see above)');
+/** $CC, else cc, else gcc (an image may have one name and not the other); false when none exists. */
+function compile(): boolean {
+  for (const compiler of process.env.CC ? [process.env.CC] : ['cc', 'gcc']) {
+    try {
+      execFileSync(compiler, flags, { stdio: ['ignore', 'ignore', 'pipe'] });
+      return true;
+    } catch (err) {
+      rmSync(partial, { force: true });
+      const { code, stderr } = err as { code?: string; stderr?: Buffer };
+      if (code === 'ENOENT') continue;
+      process.stderr.write(stderr ?? '');
+      rmSync(output, { force: true }); // an addon older than its sources must not be loaded
+      note(`the native kernel failed to compile with ${compiler} (see above)`);
+    }
+  }
+  return false;
 }
+if (!compile()) note(`no C compiler (${process.env.CC ?? 'cc or gcc'}) was found`);
 renameSync(partial, output);
 console.log(`build-native: built ${output}`);
