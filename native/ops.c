@@ -127,11 +127,25 @@ void nn_im2col_transposed(const float *x, const nn_window *g, float *cols, long 
   }
 }
 
-/** Channels max pooling handles together (their running maxima live on the stack). */
-#define POOL_LANES 64
+/**
+ * Four channels in one vector (GCC/Clang vector extensions: SSE on x86-64, NEON on arm64, plain code
+ * elsewhere): max pooling's lanes, as the WebAssembly kernel's f32x4 ones. Selects are bitwise, so a
+ * NaN never wins a comparison and ties keep the first element, lane by lane.
+ */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
+static inline v4f load4(const float *x) {
+  v4f v;
+  memcpy(&v, x, sizeof v);
+  return v;
+}
+
+static inline v4f select4(v4i mask, v4f yes, v4f no) { return (v4f)(((v4i)yes & mask) | ((v4i)no & ~mask)); }
 
 void nn_max_pool(const float *x, const nn_window *g, float *y) {
-  const long C = g->channels, image = (long)g->inH * g->inW * C;
+  const long C = g->channels, image = (long)g->inH * g->inW * C, vectors = C / 4 * 4;
+  const v4f lowest = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
   float *o = y;
   for (int n = 0; n < g->batch; n++) {
     const float *img = x + n * image;
@@ -140,19 +154,28 @@ void nn_max_pool(const float *x, const nn_window *g, float *y) {
       for (int ox = 0; ox < g->outW; ox++) {
         const int x0 = imax(ox * g->strideW - g->padLeft, 0), x1 = imin(ox * g->strideW - g->padLeft + g->kW, g->inW);
         const float *first = img + ((long)y0 * g->inW + x0) * C;
-        // Each channel scans its window in the same order as the WebAssembly lanes; channels are
-        // innermost (contiguous), the running maxima in a local block (no aliasing with the image).
-        for (long c0 = 0; c0 < C; c0 += POOL_LANES) {
-          const int lanes = C - c0 < POOL_LANES ? (int)(C - c0) : POOL_LANES;
-          float best[POOL_LANES];
-          for (int c = 0; c < lanes; c++) best[c] = -INFINITY;
+        // Each channel scans its window in the WebAssembly kernel's order: best < v takes v (pmax).
+        long c = 0;
+        for (; c < vectors; c += 4) {
+          v4f best = lowest;
           for (int iy = y0; iy < y1; iy++) {
             for (int ix = x0; ix < x1; ix++) {
-              const float *px = img + ((long)iy * g->inW + ix) * C + c0;
-              for (int c = 0; c < lanes; c++) best[c] = best[c] < px[c] ? px[c] : best[c]; // f32x4.pmax: a NaN never wins
+              const v4f v = load4(img + ((long)iy * g->inW + ix) * C + c);
+              best = select4(best < v, v, best);
             }
           }
-          for (int c = 0; c < lanes; c++) o[c0 + c] = best[c] == -INFINITY ? first[c0 + c] : best[c];
+          best = select4(best == lowest, load4(first + c), best);
+          memcpy(o + c, &best, sizeof best);
+        }
+        for (; c < C; c++) {
+          float best = -INFINITY;
+          for (int iy = y0; iy < y1; iy++) {
+            for (int ix = x0; ix < x1; ix++) {
+              const float v = img[((long)iy * g->inW + ix) * C + c];
+              if (best < v) best = v;
+            }
+          }
+          o[c] = best == -INFINITY ? first[c] : best;
         }
         o += C;
       }
@@ -161,11 +184,9 @@ void nn_max_pool(const float *x, const nn_window *g, float *y) {
 }
 
 void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g, float *dx) {
-  const long C = g->channels, image = (long)g->inH * g->inW * C;
+  const long C = g->channels, image = (long)g->inH * g->inW * C, vectors = C / 4 * 4;
   memset(dx, 0, (size_t)(g->batch * image) * sizeof(float));
   const float *o = grad;
-  float best[POOL_LANES];
-  int at[POOL_LANES]; // offsets within one image (addon.c keeps an image under 2^31 floats)
   for (int n = 0; n < g->batch; n++) {
     const float *img = x + n * image;
     float *dimg = dx + n * image;
@@ -173,28 +194,41 @@ void nn_max_pool_backward(const float *x, const float *grad, const nn_window *g,
       const int y0 = imax(oy * g->strideH - g->padTop, 0), y1 = imin(oy * g->strideH - g->padTop + g->kH, g->inH);
       for (int ox = 0; ox < g->outW; ox++) {
         const int x0 = imax(ox * g->strideW - g->padLeft, 0), x1 = imin(ox * g->strideW - g->padLeft + g->kW, g->inW);
+        // Offsets within one image (addon.c keeps an image under 2^31 floats) of each lane's winner:
+        // a lane moves on only to a strictly greater value (ties and NaN keep the first), then each
+        // gradient is added at its channel's winner, in channel order, as the WebAssembly kernel.
         const int first = (y0 * g->inW + x0) * (int)C;
-        // A channel moves to a later element only when it is strictly greater (ties and NaN keep the
-        // first), as the WebAssembly lanes; then each gradient is added at its channel's winner, in
-        // channel order.
-        for (long c0 = 0; c0 < C; c0 += POOL_LANES) {
-          const int lanes = C - c0 < POOL_LANES ? (int)(C - c0) : POOL_LANES;
-          for (int c = 0; c < lanes; c++) {
-            best[c] = -INFINITY;
-            at[c] = first + (int)c0 + c;
-          }
+        long c = 0;
+        for (; c < vectors; c += 4) {
+          v4f best = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+          v4i at = {first, first, first, first};
           for (int iy = y0; iy < y1; iy++) {
             for (int ix = x0; ix < x1; ix++) {
-              const int base = (iy * g->inW + ix) * (int)C + (int)c0;
-              for (int c = 0; c < lanes; c++) { // branch-free selects, which the compiler vectorises
-                const float v = img[base + c], b = best[c];
-                const int greater = -(v > b); // all ones or zero: selects without branches
-                best[c] = v > b ? v : b;
-                at[c] = (at[c] & ~greater) | ((base + c) & greater);
+              const int offset = (iy * g->inW + ix) * (int)C;
+              const v4f v = load4(img + offset + c);
+              const v4i greater = v > best;
+              best = select4(greater, v, best);
+              at = (at & ~greater) | ((v4i){offset, offset, offset, offset} & greater);
+            }
+          }
+          for (int lane = 0; lane < 4; lane++) {
+            float *winner = dimg + at[lane] + c + lane;
+            *winner = *winner + o[c + lane];
+          }
+        }
+        for (; c < C; c++) {
+          float best = -INFINITY;
+          long at = first + c;
+          for (int iy = y0; iy < y1; iy++) {
+            for (int ix = x0; ix < x1; ix++) {
+              const long i = ((long)iy * g->inW + ix) * C + c;
+              if (img[i] > best) {
+                best = img[i];
+                at = i;
               }
             }
           }
-          for (int c = 0; c < lanes; c++) dimg[at[c]] = dimg[at[c]] + o[c0 + c];
+          dimg[at] = dimg[at] + o[c];
         }
         o += C;
       }
