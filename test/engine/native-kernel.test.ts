@@ -7,13 +7,14 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  createNativeKernel, getKernel, relaxedSimdAvailable, setKernel, typescriptKernel, wasmKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
+  createNativeKernel, getKernel, relaxedSimdAvailable, setKernel, Trainer, typescriptKernel, wasmKernel, wasmRelaxedKernel, type MatMulKernel, type NativeBinding,
 } from '../../src/engine/index.js';
 import type { Window2d } from '../../src/engine/kernels/window2d.js';
 import type { Parameter } from '../../src/engine/layers/tensors.js';
 import { createOptimizer } from '../../src/engine/optimizers/registry.js';
 import { loadNative } from '../../src/native/load-native.js';
 import { chooseKernel } from '../../src/native/select-kernel.js';
+import { CNN_SPEC, MLP_SPEC } from '../helpers/mnist.js';
 import { uniform } from './engine-helpers.js';
 
 const { binding, reason } = loadNative();
@@ -297,6 +298,41 @@ if (binding) {
       }
       expect(native.allFinite!(new Float64Array([NaN]))).toBeNull();
       expect(() => binding.allFinite(new Float32Array(3), 4)).toThrow(RangeError);
+    });
+
+    describe(relaxed ? 'training gives the relaxed-SIMD WebAssembly kernel\'s weights bit for bit' : 'training stays close to the WebAssembly kernel', () => {
+      // gemm, the helpers and Adam each keep their counterpart's bits, so whole training runs do too
+      // (batches of at least 4 rows: the WebAssembly kernel hands smaller ones to the reference).
+      for (const [name, spec, optimizer] of [
+        ['MLP, Adam', MLP_SPEC, { type: 'adam', learningRate: 0.001 }],
+        ['CNN, AdamW', CNN_SPEC, { type: 'adamw', learningRate: 0.002 }],
+      ] as const) {
+        it(name, async () => {
+          const count = 64;
+          const data = {
+            inputs: Float32Array.from(uniform(count * 784, 11, 0, 1)),
+            labels: Int32Array.from({ length: count }, (_, i) => (i * 7) % 10),
+            count,
+          };
+          const train = async (kernel: MatMulKernel) => {
+            const previous = getKernel();
+            setKernel(kernel);
+            try {
+              const trainer = Trainer.create(spec, { seed: 5, optimizer });
+              await trainer.fit(data, { epochs: 2, batchSize: 16 });
+              return trainer.model.parameters.map((p) => Float32Array.from(p.param.value));
+            } finally {
+              setKernel(previous);
+            }
+          };
+          const want = await train(relaxed ? wasmRelaxedKernel : wasmKernel);
+          const got = await train(native);
+          got.forEach((values, i) => {
+            if (relaxed) expect(bitDifferences(values, want[i]), `parameter ${i}`).toEqual([]);
+            else expect(closeTo(values, want[i], 1e-3), `parameter ${i}`).toEqual([]);
+          });
+        });
+      }
     });
 
     describe('bounds: every span is checked before memory is touched', () => {
