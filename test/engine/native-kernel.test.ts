@@ -13,7 +13,8 @@ import type { Window2d } from '../../src/engine/kernels/window2d.js';
 import type { Parameter } from '../../src/engine/layers/tensors.js';
 import { createOptimizer } from '../../src/engine/optimizers/registry.js';
 import { loadNative } from '../../src/native/load-native.js';
-import { chooseKernel } from '../../src/native/select-kernel.js';
+import { loadConfig } from '../../src/config.js';
+import { chooseKernel, kernelChoice } from '../../src/native/select-kernel.js';
 import { CNN_SPEC, MLP_SPEC } from '../helpers/mnist.js';
 import { uniform } from './engine-helpers.js';
 
@@ -391,5 +392,14 @@ describe('kernel selection (NN_KERNEL)', () => {
     expect(chooseKernel('wasm', () => { throw new Error('must not load'); }).name).toBe(wasmRelaxedKernel.name);
     expect(chooseKernel('native', () => ({ binding: fake('reference'), reason: null })).name).toBe('native-reference');
     expect(() => chooseKernel('native', () => ({ binding: null, reason: 'no such file' }))).toThrow(/NN_KERNEL=native.*no such file/);
+  });
+  it('NN_KERNEL defaults to auto (unset or empty); anything else is refused by the config and by threads', () => {
+    expect(kernelChoice({})).toBe('auto');
+    expect(kernelChoice({ NN_KERNEL: '' })).toBe('auto');
+    expect(kernelChoice({ NN_KERNEL: 'native' })).toBe('native');
+    expect(() => kernelChoice({ NN_KERNEL: 'gpu' })).toThrow(/NN_KERNEL must be one of auto, wasm, native, received gpu/);
+    expect(loadConfig({}).kernel).toBe('auto');
+    expect(loadConfig({ NN_KERNEL: 'wasm' }).kernel).toBe('wasm');
+    expect(() => loadConfig({ NN_KERNEL: 'gpu' })).toThrow(/NN_KERNEL/);
   });
 });
