@@ -364,6 +364,15 @@ if (binding) {
           expect(() => binding.gemm(...args)).toThrow(RangeError);
         });
       }
+      it('throws a RangeError for an array whose buffer was transferred away (detached: no memory left)', () => {
+        const detached = new Float32Array(16);
+        structuredClone(detached.buffer, { transfer: [detached.buffer] });
+        expect(detached.length).toBe(0);
+        const args = [...good] as Args;
+        args[11] = detached;
+        expect(() => binding.gemm(...args)).toThrow(RangeError);
+        expect(() => native.reluBackward!(detached, detached, detached, 4)).toThrow(RangeError);
+      });
       it('throws a TypeError for an operand that is not a Float32Array', () => {
         const args = [...good] as Args;
         (args as unknown[])[5] = new Float64Array(12);
