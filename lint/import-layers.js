@@ -22,7 +22,7 @@ export const LAYERS = [
   { name: 'storage', rank: 2, paths: ['src/storage'], about: 'records and files under DATA_DIR' },
   { name: 'sweeps', rank: 1, paths: ['src/sweeps'], about: 'search spaces, seeded samplers, successive halving: pure logic' },
   { name: 'plots', rank: 1, paths: ['src/plots'], about: 'pure renderers: history -> SVG text' },
-  { name: 'shared', rank: 1, paths: ['src/config.ts', 'src/errors.ts', 'src/compiled-path.ts', 'src/thread-memory.ts'], about: 'config, the error model, small helpers (thread memory figures)' },
+  { name: 'shared', rank: 1, paths: ['src/config.ts', 'src/errors.ts', 'src/compiled-path.ts', 'src/thread-memory.ts', 'src/native'], about: 'config, the error model, small helpers (thread memory figures, the native kernel\'s loader)' },
   { name: 'engine', rank: 0, paths: ['src/engine'], about: 'the pure neural-network library' },
 ];
 

@@ -1,4 +1,4 @@
-// A digest of everything `npm run build` compiles into dist/ (src/, assembly/, web/, the tsconfigs). The
+// A digest of everything `npm run build` compiles into dist/ (src/, assembly/, native/, web/, the tsconfigs). The
 // build writes it to dist/.source-digest; test/global-setup.ts compares it with the tree, so vitest
 // never runs stale compiled code in threads and child processes. `tsx scripts/source-digest.ts`
 // writes it (the last step of `npm run build`).
@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIGEST_FILE = join(ROOT, 'dist', '.source-digest');
 /** What the build reads: the TypeScript sources, the AssemblyScript kernels, the dashboard and the compiler settings. */
-const INPUTS = ['src', 'assembly', 'web', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['src', 'assembly', 'native', 'web', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** Every file under path (path itself when it is a file; nothing when it does not exist). */
 async function files(path: string): Promise<string[]> {

@@ -15,6 +15,10 @@ const bool = (fallback: boolean) =>
 
 const defaultPredictThreads = Math.max(1, Math.min(4, availableParallelism() - 1));
 
+/** NN_KERNEL: what src/native/select-kernel.ts may pick. */
+export const KERNEL_CHOICES = ['auto', 'wasm', 'native'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Default depends on the mode: 127.0.0.1 embedded, 0.0.0.0 distributed (containers). */
@@ -26,6 +30,8 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0)),
   ALLOW_ANONYMOUS: bool(false),
+  /** The engine's kernel (src/native/select-kernel.ts); threads read it from the inherited environment. */
+  NN_KERNEL: z.enum(KERNEL_CHOICES).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** JSON bodies of every route except dataset uploads. */
   BODY_LIMIT_BYTES: int(1024, 16 * MiB),
@@ -116,6 +122,7 @@ export interface Config {
   apiKeys: string[];
   allowAnonymous: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
+  kernel: KernelChoice;
   bodyLimitBytes: number;
   datasetBodyLimitBytes: number;
   predictMaxInstances: number;
@@ -170,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys: raw.API_KEYS,
     allowAnonymous: raw.ALLOW_ANONYMOUS,
     logLevel: raw.LOG_LEVEL,
+    kernel: raw.NN_KERNEL,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     datasetBodyLimitBytes: raw.DATASET_BODY_LIMIT_BYTES,
     predictMaxInstances: raw.PREDICT_MAX_INSTANCES,

@@ -5,6 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { useConfiguredKernel } from './native/select-kernel.js';
 
 /** Loads and checks the configuration; a ConfigError prints its message and exits 1. */
 export function configOrExit(check: (config: Config) => void): Config {
@@ -56,6 +57,12 @@ export function enableWasmFeatures(env: NodeJS.ProcessEnv = process.env): void {
 
 export function runMain(main: () => Promise<void>): void {
   enableWasmFeatures();
+  try {
+    useConfiguredKernel(); // NN_KERNEL; threads started later select the same way
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
   main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);

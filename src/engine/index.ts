@@ -55,4 +55,6 @@ export { Rng } from './random.js';
 export { setKernel, getKernel } from './kernels/kernel.js';
 export type { MatMulKernel } from './kernels/matmul-kernel.js';
 export { typescriptKernel } from './kernels/gemm.js';
+export { createNativeKernel } from './kernels/native-kernel.js';
+export type { NativeBinding } from './kernels/native-kernel.js';
 export { relaxedSimdAvailable, wasmKernel, wasmMemoryUsage, wasmRelaxedKernel, wasmSimdAvailable } from './kernels/wasm-kernel.js';

@@ -425,7 +425,12 @@ function checkFitConfig(config: FitConfig): { epochs: number; batchSize: number 
 }
 
 function allFinite(arrays: Float[]): boolean {
+  const kernel = getKernel();
   for (const values of arrays) {
+    // A kernel's scan (native: C) where it takes the buffer; null: the loop below.
+    const scanned = kernel.allFinite?.(values) ?? null;
+    if (scanned === false) return false;
+    if (scanned === true) continue;
     let sum = 0;
     for (let i = 0; i < values.length; i++) sum += values[i] * 0;
     if (sum !== 0) return false; // x * 0 is NaN exactly when x is NaN or infinite

@@ -67,7 +67,8 @@ export class BatchBuffers {
     for (let i = 0; i < size; i++) {
       const s = order[start + i];
       const from = s * inputSize;
-      for (let j = 0; j < inputSize; j++) this.inputs[i * inputSize + j] = this.data.inputs[from + j];
+      // One block copy per sample (a memcpy for float32 buffers): an element loop took ~17% of a fast MLP step.
+      this.inputs.set(this.data.inputs.subarray(from, from + inputSize), i * inputSize);
       if (this.targets.labels) this.targets.labels[i] = this.data.labels![s];
       if (this.targets.values) {
         for (let j = 0; j < width; j++) this.targets.values[i * width + j] = this.data.values![s * width + j];

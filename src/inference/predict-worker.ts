@@ -4,10 +4,12 @@
 
 import { threadId, workerData } from 'node:worker_threads';
 import { evaluate, inferenceChunkSize, isEngineError, Model } from '../engine/index.js';
+import { useConfiguredKernel } from '../native/select-kernel.js';
 import { readThreadMemory } from '../thread-memory.js';
 import { predictRows } from './batch-invariant.js';
 import type { InferenceTask, TaskResult } from './tasks.js';
 
+useConfiguredKernel();
 const options = (workerData ?? {}) as { modelCacheEntries?: number; activationBudgetBytes?: number };
 const maxModels = options.modelCacheEntries ?? 8;
 /** PREDICT_MAX_ACTIVATION_BYTES: the activations one predict or evaluate may hold (chunks are sized to fit). */

@@ -6,6 +6,7 @@ import { DelayedError, UnrecoverableError, type SandboxedJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { workerData } from 'node:worker_threads';
+import { useConfiguredKernel } from '../native/select-kernel.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from '../training/run-job.js';
 import type { JobRuntime, StopReason } from '../training/runtime.js';
 import { lowerThisThreadPriority } from '../training/thread-priority.js';
@@ -16,6 +17,7 @@ import type { JobEventLog } from './event-log.js';
 import { SweepEventRelay } from './sweep-events.js';
 import { SweepStore } from '../storage/sweep-store.js';
 
+useConfiguredKernel();
 const settings = workerData as BullmqThreadData;
 lowerThisThreadPriority(settings.nice ?? 0);
 /** How often a running job looks at its cancel key (pub/sub also aborts it at once via BullMQ). */

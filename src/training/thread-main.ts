@@ -2,6 +2,7 @@
 // for the main thread's TrainingThreads pool; the protocol is in thread-protocol.ts.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { useConfiguredKernel } from '../native/select-kernel.js';
 import { readThreadMemory } from '../thread-memory.js';
 import { openTrainingDeps, runTrainingJob, type TrainingDeps } from './run-job.js';
 import { lowerThisThreadPriority } from './thread-priority.js';
@@ -10,6 +11,7 @@ import type { ThreadRequest, ThreadResponse, TrainingThreadData } from './thread
 
 const port = parentPort;
 if (!port) throw new Error('thread-main.js runs only as a worker thread');
+useConfiguredKernel();
 const { dataDir, limits, nice } = workerData as TrainingThreadData;
 lowerThisThreadPriority(nice);
 const send = (message: ThreadResponse) => port.postMessage(message);

@@ -19,7 +19,8 @@ afterEach(() => setKernel(wasmKernel));
 
 /** A float32 buffer in WebAssembly memory (as the engine allocates them) or on the JS heap. */
 function f32(values: ArrayLike<number>, resident: boolean): Float32Array {
-  const out = resident ? wasmKernel.allocateFloat32!(values.length) : new Float32Array(values.length);
+  // Kernels without an allocator (native) take any Float32Array: their buffers live on the JS heap.
+  const out = resident ? wasmKernel.allocateFloat32?.(values.length) ?? new Float32Array(values.length) : new Float32Array(values.length);
   out.set(values);
   return out;
 }
@@ -45,10 +46,11 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
 it('the WebAssembly SIMD kernel is available and is the default for float32', () => {
   expect(wasmSimdAvailable()).toBe(true);
   expect(getKernel()).toBe(wasmKernel);
-  // Float32 weights live in the module's (shared) memory, as the kernel allocates them.
+  // Float32 weights live in the module's (shared) memory, as the kernel allocates them (the native
+  // kernel has no allocator: its buffers are plain arrays).
   const weights = Model.build(MLP_SPEC).parameters[0].param.value;
   expect(weights).toBeInstanceOf(Float32Array);
-  expect(weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+  expect(weights.buffer).toBeInstanceOf(wasmKernel.allocateFloat32 ? SharedArrayBuffer : ArrayBuffer);
 });
 
 describe('gemm: WebAssembly SIMD against the TypeScript reference', () => {
@@ -165,7 +167,8 @@ describe('fused bias + relu, relu backward and the bias gradient against the ref
         const expected = run(typescriptKernel);
         const actual = run(wasmKernel);
         const what = `dense ${units} ${activation} bias=${useBias} rows=${rows}`;
-        if (rows < 4) {
+        // The native kernel multiplies few rows with B transposed itself (its fused chain: close, not equal).
+        if (rows < 4 && !wasmKernel.name.startsWith('native-')) {
           close(actual.y, expected.y, 1e-5, `${what} forward`);
           sameBits(actual.dx, expected.dx, `${what} input gradient`);
         } else {
@@ -262,7 +265,7 @@ describe('whole models: the WebAssembly path against the TypeScript reference', 
       const model = Model.build(spec, { seed: 2, precision });
       const x = precision === 'float32' ? f32(uniform(batch * model.inputSize, 8), true) : uniform(batch * model.inputSize, 8);
       const y = model.forward(x, batch, { training: true, rng: null });
-      const grad = precision === 'float32' ? wasmKernel.allocateFloat32!(batch * 4) : new Float64Array(batch * 4);
+      const grad = precision === 'float32' ? wasmKernel.allocateFloat32?.(batch * 4) ?? new Float32Array(batch * 4) : new Float64Array(batch * 4);
       const last = model.layers[model.layers.length - 1];
       model.loss.compute(y, last.preActivation ?? y, { labels: Int32Array.from([0, 1, 2, 3, 1, 2]), values: null }, batch, 4, grad);
       model.backward(grad, batch, true);

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 function resident(values: ArrayLike<number>): Float32Array {
-  const out = wasmKernel.allocateFloat32!(values.length);
+  const out = wasmKernel.allocateFloat32?.(values.length) ?? new Float32Array(values.length); // native: no allocator
   out.set(values);
   return out;
 }
@@ -127,9 +127,12 @@ describe('results do not depend on where buffers live (issue 10, finding 9)', ()
 
 describe('the kernel matrix (issue 11: relaxed SIMD is feature-detected and recorded)', () => {
   it('runs the build its entry asks for, and a checkpoint records that build and the thread count', () => {
-    const relaxed = process.env.KERNEL === 'wasm-relaxed-simd';
+    // The native entry runs with relaxed SIMD on too (its tests compare bits with that build).
+    const native = process.env.KERNEL === 'native';
+    const relaxed = native || process.env.KERNEL === 'wasm-relaxed-simd';
     expect(relaxedSimdAvailable()).toBe(relaxed);
-    expect(getKernel().name).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
+    if (native) expect(getKernel().name).toMatch(/^native-/);
+    else expect(getKernel().name).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
     // Without the runtime's support the relaxed kernel is the plain one and says so.
     expect(wasmRelaxedKernel.name).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
     const bytes = Trainer.create(MLP_SPEC, { seed: 1, optimizer: { type: 'sgd' } }).checkpoint();

@@ -5,6 +5,22 @@
 import type { Float } from '../tensor.js';
 import type { Window2d } from './window2d.js';
 
+/** The scalars of one Adam/AdamW step, as optimizers/adam.ts and adamw.ts compute them (in double). */
+export interface AdamStepScalars {
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  /** lr / (1 - β1^t) */
+  stepSize: number;
+  /** sqrt(1 - β2^t) */
+  correction2Sqrt: number;
+  epsilon: number;
+  /** Adam: d = g + gradientDecay·p (0: d = g exactly). */
+  gradientDecay: number;
+  /** AdamW: p ← p·parameterDecay first (1 - lr·wd), moments from g alone; null for Adam. */
+  parameterDecay: number | null;
+}
+
 export interface MatMulKernel {
   readonly name: string;
   /**
@@ -55,4 +71,11 @@ export interface MatMulKernel {
   maxPool?(x: Float, batch: number, g: Window2d, y: Float): boolean;
   /** dx = 0, then grad[o] is added at the first maximum of output o's window in x. */
   maxPoolBackward?(x: Float, grad: Float, batch: number, g: Window2d, dx: Float): boolean;
+  /**
+   * Optional: one Adam (or AdamW) step over a parameter in place, bit-identical to the TypeScript
+   * loop of optimizers/adam.ts (adamw.ts); false when it cannot (the optimizer then runs that loop).
+   */
+  adamStep?(p: Float, g: Float, m: Float, v: Float, s: AdamStepScalars): boolean;
+  /** Optional: whether every value is finite (the trainer's divergence checks); null when it cannot take the buffer. */
+  allFinite?(x: Float): boolean | null;
 }

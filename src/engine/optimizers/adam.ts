@@ -2,6 +2,7 @@
 // m ← m + (1-β1)(g - m), v ← β2·v + (1-β2)·g², p ← p - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε).
 
 import { allocate } from '../allocate.js';
+import { getKernel } from '../kernels/kernel.js';
 import { EngineError } from '../errors.js';
 import type { Parameter } from '../layers/tensors.js';
 import type { FieldSchemas } from '../spec-fields.js';
@@ -54,11 +55,15 @@ export class Adam implements Optimizer {
     this.t++;
     const stepSize = lr / (1 - beta1 ** this.t);
     const correction2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    const kernel = getKernel();
+    const scalars = { oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, stepSize, correction2Sqrt, epsilon, gradientDecay: wd, parameterDecay: null };
     params.forEach((param, index) => {
       const p = param.value;
       const g = param.grad;
       const m = this.m![index];
       const v = this.v![index];
+      // The kernel's loop (native: C) gives this loop's bits; it takes about half a small model's step.
+      if (kernel.adamStep?.(p, g, m, v, scalars)) return;
       for (let i = 0; i < p.length; i++) {
         const d = wd === 0 ? g[i] : g[i] + wd * p[i];
         m[i] += (1 - beta1) * (d - m[i]);

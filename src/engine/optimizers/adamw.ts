@@ -2,6 +2,7 @@
 // gradient: p ← p·(1 - lr·wd) first, then Adam's update from g alone (the moments never see wd).
 
 import { allocate } from '../allocate.js';
+import { getKernel } from '../kernels/kernel.js';
 import { EngineError } from '../errors.js';
 import type { Parameter } from '../layers/tensors.js';
 import type { FieldSchemas } from '../spec-fields.js';
@@ -53,11 +54,15 @@ export class Adamw implements Optimizer {
     const decay = 1 - lr * wd;
     const stepSize = lr / (1 - beta1 ** this.t);
     const correction2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    const kernel = getKernel();
+    const scalars = { oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, stepSize, correction2Sqrt, epsilon, gradientDecay: 0, parameterDecay: decay };
     params.forEach((param, index) => {
       const p = param.value;
       const g = param.grad;
       const mi = m[index];
       const vi = v[index];
+      // The kernel's loop (native: C) gives this loop's bits (see adam.ts).
+      if (kernel.adamStep?.(p, g, mi, vi, scalars)) return;
       for (let i = 0; i < p.length; i++) {
         // Rounded to the parameter's precision between the two updates, as torch's in-place mul_ does.
         p[i] *= decay;
