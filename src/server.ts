@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { buildApp } from './api/app.js';
 import { createServices } from './api/services.js';
 import { assertApiAccessConfigured } from './config.js';
+import { getKernel } from './engine/index.js';
 import { closeOnSignal, configOrExit, runMain } from './process-lifecycle.js';
 import { createQueue } from './queue/index.js';
 
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   });
   const app = await buildApp({ ...services.deps, queue, logger });
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ mode: config.mode, dataDir: config.dataDir }, 'nn-service ready');
+  // kernel: what NN_KERNEL selected here (the threads select the same way), e.g. native-avx512 or wasm-relaxed-simd.
+  logger.info({ mode: config.mode, dataDir: config.dataDir, kernel: getKernel().name }, 'nn-service ready');
 
   closeOnSignal(logger, config.shutdownTimeoutMs, 'shutting down', async () => {
     await app.close(); // stops accepting requests, lets in-flight ones finish

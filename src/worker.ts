@@ -3,6 +3,7 @@
 // close gracefully within SHUTDOWN_TIMEOUT_MS.
 
 import { pino } from 'pino';
+import { getKernel } from './engine/index.js';
 import { ConfigError } from './config.js';
 import { closeOnSignal, configOrExit, runMain } from './process-lifecycle.js';
 import { startChangeRelay } from './inference/redis-change-relay.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   // Checkpoints the sandbox threads write reach the API processes' serving index through Redis.
   const changes = new ChangeFeed(config.dataDir);
   const relay = startChangeRelay({ redisUrl: config.redisUrl as string, prefix: config.queuePrefix, feed: changes });
-  logger.info({ queue: config.queueName, concurrency: config.workerConcurrency, dataDir: config.dataDir }, 'training worker ready');
+  logger.info({ queue: config.queueName, concurrency: config.workerConcurrency, dataDir: config.dataDir, kernel: getKernel().name }, 'training worker ready');
 
   closeOnSignal(logger, config.shutdownTimeoutMs, 'shutting down: checkpointing running jobs', async () => {
     await worker.close();
