@@ -142,6 +142,12 @@ describe('the compose stack, built and run for real', () => {
       expect(processes.map((p) => p.command)).toContain(`node ${entry}`);
     }
     expect(await docker(['exec', apiId, 'stat', '-c', '%U:%G', '/data'])).toBe('node:node');
+    // The image's build stage compiled the optional native kernel, and API and workers run on it
+    // (NN_KERNEL=auto): their ready lines name it. x86-64 hosts have at least its AVX2 build.
+    if (process.arch === 'x64') {
+      expect(await stack.logs('api')).toMatch(/"kernel":"native-avx(512|2)".*"msg":"nn-service ready"/);
+      expect(await stack.logs('worker')).toMatch(/"kernel":"native-avx(512|2)".*"msg":"training worker ready"/);
+    }
     // API_KEYS reached the API: /v1 wants the key, the probes do not.
     expect((await client(base).json('GET', '/v1/models')).status).toBe(401);
     expect((await client(base).json('GET', '/readyz')).body).toMatchObject({ status: 'ready', checks: { queue: 'ok' } });
