@@ -16,8 +16,9 @@ const bool = (fallback: boolean) =>
 const defaultPredictThreads = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 /** NN_KERNEL: what src/native/select-kernel.ts may pick. */
-export const KERNEL_CHOICES = ['auto', 'wasm', 'native'] as const;
-export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+import { KERNEL_CHOICES, type KernelChoice } from './native/kernel-choice.js';
+
+export { KERNEL_CHOICES, type KernelChoice };
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -4,7 +4,7 @@
 // what ran (the trainer stores getKernel().name).
 
 import { createNativeKernel, setKernel, wasmRelaxedKernel, type MatMulKernel } from '../engine/index.js';
-import { KERNEL_CHOICES, type KernelChoice } from '../config.js';
+import { KERNEL_CHOICES, type KernelChoice } from './kernel-choice.js';
 import { loadNative, type NativeLoad } from './load-native.js';
 
 /**
